@@ -1,0 +1,54 @@
+// Where one profile's services listen and keep their files. Profiles run side by side:
+// the dev stack keeps demo data while the test stack is recreated freely.
+import os from 'node:os'
+import path from 'node:path'
+
+export const PROFILES = ['dev', 'test'] as const
+export type Profile = typeof PROFILES[number]
+
+export interface StackLayout {
+  profile: Profile
+  /** .data/<profile>: data, pid files and logs, git-ignored */
+  dataDir: string
+  logDir: string
+  /** downloads and builds shared by every clone on this machine */
+  cacheDir: string
+  ports: { mongo: number, postgres: number, redis: number }
+}
+
+const DEFAULT_PORTS: Record<Profile, StackLayout['ports']> = {
+  dev: { mongo: 37017, postgres: 55432, redis: 56379 },
+  test: { mongo: 37018, postgres: 55433, redis: 56380 }
+}
+
+const repoRoot = path.resolve(import.meta.dirname, '..', '..')
+
+export function isProfile (value: string): value is Profile {
+  return (PROFILES as readonly string[]).includes(value)
+}
+
+export function stackLayout (profile: Profile, env: NodeJS.ProcessEnv = process.env): StackLayout {
+  const dataDir = path.join(repoRoot, '.data', profile)
+  const defaults = DEFAULT_PORTS[profile]
+  return {
+    profile,
+    dataDir,
+    logDir: path.join(dataDir, 'logs'),
+    cacheDir: env.HAVEN_CACHE_DIR || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'haven'),
+    ports: {
+      mongo: portFromEnv(env, 'HAVEN_MONGO_PORT', defaults.mongo),
+      postgres: portFromEnv(env, 'HAVEN_PG_PORT', defaults.postgres),
+      redis: portFromEnv(env, 'HAVEN_REDIS_PORT', defaults.redis)
+    }
+  }
+}
+
+function portFromEnv (env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = env[name]
+  if (value === undefined || value === '') return fallback
+  const port = Number(value)
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`${name} must be a port number 1-65535, got ${JSON.stringify(value)}`)
+  }
+  return port
+}
