@@ -1,0 +1,74 @@
+// Builds the Haven app: third-party wrappers, then our decorators, then routes.
+import path from 'node:path'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import autoload from '@fastify/autoload'
+import fp from 'fastify-plugin'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config.ts'
+import type { JobsOptions } from './plugins/app/jobs/index.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+  }
+}
+
+const here = import.meta.dirname
+
+export function serverOptions (config: Config): FastifyServerOptions {
+  const pretty = config.NODE_ENV === 'development' && process.stdout.isTTY
+  return {
+    logger: {
+      level: config.LOG_LEVEL,
+      // Credentials never reach the logs, whatever a request carries.
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.token', '*.refreshToken'],
+        censor: '[redacted]'
+      },
+      ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } } : {})
+    },
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    trustProxy: config.TRUST_PROXY,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.CONNECTION_TIMEOUT_MS,
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+    ajv: {
+      customOptions: {
+        // Unknown fields are an error, never silently dropped (schemas say additionalProperties: false).
+        removeAdditional: false,
+        coerceTypes: 'array',
+        useDefaults: true,
+        allErrors: false
+      }
+    }
+  }
+}
+
+export interface HavenOptions {
+  config: Config
+  jobs?: JobsOptions
+}
+
+export async function havenApp (fastify: FastifyInstance, opts: HavenOptions): Promise<void> {
+  fastify.decorate('config', opts.config)
+
+  await fastify.register(autoload, { dir: path.join(here, 'plugins/external'), encapsulate: false })
+  await fastify.register(autoload, { dir: path.join(here, 'plugins/app'), encapsulate: false, options: { ...opts.jobs } })
+  await fastify.register(autoload, {
+    dir: path.join(here, 'routes'),
+    autoHooks: true,
+    cascadeHooks: true,
+    // A worker-only process keeps health and metrics but serves no API.
+    ignorePattern: opts.config.HAVEN_ROLE === 'worker' ? /^v1$/ : undefined
+  })
+}
+
+export async function buildApp (config: Config, options: Omit<HavenOptions, 'config'> & { server?: Partial<FastifyServerOptions> } = {}) {
+  const app = Fastify({ ...serverOptions(config), ...options.server }).withTypeProvider<TypeBoxTypeProvider>()
+  // fp: the app's decorators belong to the root instance that tests and the server hold.
+  await app.register(fp(havenApp, { name: 'haven' }), { config, jobs: options.jobs })
+  return app
+}

@@ -1,0 +1,111 @@
+// One error handler for the whole API: every error leaves with a stable `code`,
+// 5xx details stay in the logs (with the request id), and an unavailable
+// database answers 503 + Retry-After rather than a generic 500.
+import fp from 'fastify-plugin'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { STATUS_CODES } from 'node:http'
+import type { ErrorResponse } from '../../schemas/error.ts'
+
+export interface CodedError extends Error { statusCode: number, code: string }
+
+export function codedError (statusCode: number, code: string, message: string): CodedError {
+  return Object.assign(new Error(message), { statusCode, code })
+}
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  409: 'CONFLICT',
+  412: 'PRECONDITION_FAILED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE',
+  429: 'RATE_LIMITED',
+  503: 'SERVICE_UNAVAILABLE'
+}
+
+// Framework codes that deserve a more precise public code than their status.
+const CODE_BY_FASTIFY_CODE: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_UNDER_PRESSURE: 'OVERLOADED'
+}
+
+// Driver errors that mean "the database is not reachable or too slow right now".
+const UNAVAILABLE_NAMES = new Set([
+  'MongoServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError', 'MongoNotConnectedError',
+  'MongoTopologyClosedError', 'WaitQueueTimeoutError', 'PoolClearedError', 'PoolClearedOnNetworkError', 'PoolClosedError'
+])
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '53300'])
+const MONGO_MAX_TIME_EXPIRED = 50
+
+function isUnavailable (error: FastifyError): boolean {
+  return UNAVAILABLE_NAMES.has(error.name) ||
+    UNAVAILABLE_CODES.has(String(error.code)) ||
+    (error as { code?: unknown }).code === MONGO_MAX_TIME_EXPIRED ||
+    /timeout exceeded when trying to connect|Connection terminated/i.test(error.message)
+}
+
+function isOurCode (code: unknown): code is string {
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) && !code.startsWith('FST_')
+}
+
+function validationBody (error: FastifyError, request: FastifyRequest): ErrorResponse {
+  const context = error.validationContext ?? 'request'
+  return {
+    statusCode: 400,
+    code: 'VALIDATION_ERROR',
+    error: 'Bad Request',
+    message: error.message,
+    requestId: request.id,
+    details: (error.validation ?? []).map((issue) => ({
+      path: `/${context}${issue.instancePath}`,
+      message: issue.params?.additionalProperty !== undefined
+        ? `unknown field '${String(issue.params.additionalProperty)}'`
+        : issue.message ?? 'is invalid'
+    }))
+  }
+}
+
+export function errorBody (error: FastifyError, request: FastifyRequest, reply: FastifyReply): ErrorResponse {
+  if (error.validation !== undefined) return validationBody(error, request)
+
+  let statusCode = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500
+  if (statusCode >= 500 && isUnavailable(error)) {
+    statusCode = 503
+    reply.header('retry-after', String(request.server.config.PRESSURE_RETRY_AFTER_S))
+    return { statusCode, code: 'DEPENDENCY_UNAVAILABLE', error: 'Service Unavailable', message: 'A database is unavailable; retry later', requestId: request.id }
+  }
+  if (statusCode >= 500 && statusCode !== 503) {
+    return { statusCode, code: 'INTERNAL_ERROR', error: STATUS_CODES[statusCode] ?? 'Error', message: 'Something went wrong on our side; the request id identifies it in our logs', requestId: request.id }
+  }
+  const code = CODE_BY_FASTIFY_CODE[String(error.code)] ?? (isOurCode(error.code) ? error.code : CODE_BY_STATUS[statusCode] ?? 'ERROR')
+  return { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message: error.message, requestId: request.id }
+}
+
+export default fp(async function errorHandler (fastify) {
+  fastify.setErrorHandler(function handle (error: FastifyError, request, reply) {
+    const body = errorBody(error, request, reply)
+    if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed')
+    else request.log.info({ code: body.code, statusCode: body.statusCode, message: body.message }, 'request rejected')
+    return reply.code(body.statusCode).send(body)
+  })
+
+  fastify.setNotFoundHandler(function notFound (request, reply) {
+    return reply.code(404).send({
+      statusCode: 404, code: 'NOT_FOUND', error: 'Not Found', message: `No route ${request.method} ${request.url.split('?')[0]}`, requestId: request.id
+    })
+  })
+
+  // Clients and support quote this id; it is the key to the request's log lines.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id)
+    done()
+  })
+}, { name: 'error-handler' })

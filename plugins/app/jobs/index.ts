@@ -1,0 +1,59 @@
+// The job queue (graphile-worker on the shared PostgreSQL pool).
+// Every role can enqueue through `fastify.jobs`; the `worker` and `all` roles also
+// run the tasks listed in jobs/ and the crontab. On close the runner stops
+// gracefully: running jobs finish (or are released), so no job stays locked by
+// a process that exited cleanly.
+import fp from 'fastify-plugin'
+import { EventEmitter } from 'node:events'
+import { makeWorkerUtils, parseCrontab, run, type Runner, type TaskList, type WorkerEvents, type WorkerUtils } from 'graphile-worker'
+import { taskList as defaultTasks, crontab as defaultCrontab } from '../../../jobs/index.ts'
+import { graphileLogger } from './pino-logger.ts'
+import { recordJobMetrics, recordQueueDepth } from './job-metrics.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    jobs: WorkerUtils
+    jobRunner: Runner | null
+  }
+}
+
+export interface JobsOptions {
+  /** Replaces jobs/ (tests run their own tasks through the real runner). */
+  tasks?: TaskList
+  crontab?: string
+}
+
+export default fp<JobsOptions>(async function jobs (fastify, opts) {
+  const config = fastify.config
+  const pgPool = fastify.pg.pool
+  const logger = graphileLogger(fastify.log)
+
+  const utils = await makeWorkerUtils({ pgPool, logger })
+  fastify.decorate('jobs', utils)
+  recordQueueDepth(pgPool, fastify.metricsRegistry)
+
+  let runner: Runner | null = null
+  if (config.HAVEN_ROLE !== 'api') {
+    const events: WorkerEvents = new EventEmitter()
+    recordJobMetrics(events, fastify.metricsRegistry)
+    runner = await run({
+      pgPool,
+      logger,
+      events,
+      taskList: opts.tasks ?? defaultTasks,
+      // Parsed here: an empty crontab string would make the runner look for a crontab file.
+      parsedCronItems: parseCrontab(opts.crontab ?? defaultCrontab),
+      concurrency: config.WORKER_CONCURRENCY,
+      pollInterval: config.WORKER_POLL_INTERVAL_MS,
+      // The server's close-with-grace owns the signals; the runner stops in onClose.
+      noHandleSignals: true,
+      gracefulShutdownAbortTimeout: config.SHUTDOWN_GRACE_MS
+    })
+  }
+  fastify.decorate('jobRunner', runner)
+
+  fastify.addHook('onClose', async () => {
+    if (runner !== null) await runner.stop()
+    await utils.release()
+  })
+}, { name: 'jobs', dependencies: ['postgres', 'metrics'] })

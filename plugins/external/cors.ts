@@ -1,0 +1,14 @@
+// CORS for the web app and the PWA: only the configured origins, none by default.
+import fp from 'fastify-plugin'
+import cors from '@fastify/cors'
+
+export default fp(async function crossOrigin (fastify) {
+  const origins = fastify.config.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean)
+  await fastify.register(cors, {
+    origin: origins.length > 0 ? origins : false,
+    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-none-match', 'x-request-id'],
+    exposedHeaders: ['etag', 'location', 'retry-after', 'x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
+    maxAge: 600
+  })
+}, { name: 'cors' })

@@ -1,0 +1,99 @@
+// Driver command and pool monitoring: a duration histogram per collection and
+// command, pool gauges, and a slow-command log that carries the query's shape
+// (field names and operators) but never its values.
+import type { FastifyBaseLogger } from 'fastify'
+import type { MongoClient, Document, CommandStartedEvent, CommandSucceededEvent, CommandFailedEvent } from 'mongodb'
+import promClient, { type Registry } from '@prometheus-io/client'
+import { LATENCY_BUCKETS } from '../metrics.ts'
+import { queryShape } from './query-shape.ts'
+
+interface MonitorOptions {
+  registry: Registry
+  log: FastifyBaseLogger
+  slowMs: number
+}
+
+interface InFlight { collection: string, command: Document }
+
+// Commands the driver sends for itself; they would drown the per-collection figures.
+const INTERNAL = new Set(['hello', 'isMaster', 'ismaster', 'ping', 'buildInfo', 'saslStart', 'saslContinue', 'endSessions', 'killCursors'])
+
+function collectionOf (event: CommandStartedEvent): string {
+  const target = event.command[event.commandName] as unknown
+  if (event.commandName === 'getMore') return String(event.command.collection)
+  return typeof target === 'string' ? target : '-'
+}
+
+export function monitorCommands (client: MongoClient, { registry, log, slowMs }: MonitorOptions): void {
+  const duration = new promClient.Histogram({
+    name: 'haven_mongodb_command_duration_seconds',
+    help: 'MongoDB command duration by collection, command and outcome',
+    labelNames: ['collection', 'command', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry]
+  })
+  const connections = new promClient.Gauge({
+    name: 'haven_mongodb_pool_connections',
+    help: 'Connections in the driver pool by server and state (open, checked_out)',
+    labelNames: ['address', 'state'] as const,
+    registers: [registry]
+  })
+  const waiting = new promClient.Gauge({
+    name: 'haven_mongodb_pool_wait_queue',
+    help: 'Operations waiting for a pooled connection',
+    labelNames: ['address'] as const,
+    registers: [registry]
+  })
+  const checkoutFailures = new promClient.Counter({
+    name: 'haven_mongodb_pool_checkout_failures_total',
+    help: 'Failed connection check-outs by reason (timeout, poolClosed, connectionError)',
+    labelNames: ['address', 'reason'] as const,
+    registers: [registry]
+  })
+  const poolCleared = new promClient.Counter({
+    name: 'haven_mongodb_pool_cleared_total',
+    help: 'Times a server pool was cleared after a network error or failover',
+    labelNames: ['address'] as const,
+    registers: [registry]
+  })
+
+  const inFlight = new Map<number, InFlight>()
+
+  client.on('commandStarted', (event) => {
+    if (INTERNAL.has(event.commandName)) return
+    inFlight.set(event.requestId, { collection: collectionOf(event), command: event.command })
+  })
+
+  const finish = (event: CommandSucceededEvent | CommandFailedEvent, outcome: 'ok' | 'error') => {
+    const started = inFlight.get(event.requestId)
+    if (started === undefined) return
+    inFlight.delete(event.requestId)
+    duration.observe({ collection: started.collection, command: event.commandName, outcome }, event.duration / 1000)
+    if (event.duration >= slowMs) {
+      log.warn({
+        slowQuery: {
+          collection: started.collection,
+          command: event.commandName,
+          durationMs: Math.round(event.duration),
+          shape: queryShape(event.commandName, started.command)
+        }
+      }, 'slow MongoDB command')
+    }
+  }
+  client.on('commandSucceeded', (event) => finish(event, 'ok'))
+  client.on('commandFailed', (event) => finish(event, 'error'))
+
+  client.on('connectionCreated', (event) => connections.inc({ address: event.address, state: 'open' }))
+  client.on('connectionClosed', (event) => connections.dec({ address: event.address, state: 'open' }))
+  client.on('connectionCheckOutStarted', (event) => waiting.inc({ address: event.address }))
+  client.on('connectionCheckedOut', (event) => {
+    waiting.dec({ address: event.address })
+    connections.inc({ address: event.address, state: 'checked_out' })
+  })
+  client.on('connectionCheckOutFailed', (event) => {
+    waiting.dec({ address: event.address })
+    checkoutFailures.inc({ address: event.address, reason: String(event.reason) })
+  })
+  client.on('connectionCheckedIn', (event) => connections.dec({ address: event.address, state: 'checked_out' }))
+  client.on('connectionPoolCleared', (event) => poolCleared.inc({ address: event.address }))
+}

@@ -1,0 +1,31 @@
+// Rate limiting (@fastify/rate-limit) with counters in Redis, so the limit holds
+// across every instance, and the IETF draft RateLimit-* headers.
+// Policy when Redis is down: fail open (skipOnError). A limiter that rejects
+// everyone because its store is away would turn a cache outage into an API
+// outage; load shedding still protects the process meanwhile.
+import fp from 'fastify-plugin'
+import rateLimit from '@fastify/rate-limit'
+import promClient from '@prometheus-io/client'
+import { codedError } from '../app/error-handler.ts'
+
+export default fp(async function limits (fastify) {
+  const limited = new promClient.Counter({
+    name: 'haven_rate_limited_requests_total',
+    help: 'Requests refused with 429 by route',
+    labelNames: ['route'] as const,
+    registers: [fastify.metricsRegistry]
+  })
+
+  await fastify.register(rateLimit, {
+    global: true,
+    max: fastify.config.RATE_LIMIT_MAX,
+    timeWindow: fastify.config.RATE_LIMIT_WINDOW_MS,
+    redis: fastify.redis,
+    nameSpace: 'rate-limit:',
+    skipOnError: true,
+    enableDraftSpec: true,
+    onExceeded: (request) => limited.inc({ route: request.routeOptions.url ?? 'unknown' }),
+    errorResponseBuilder: (_request, context) =>
+      codedError(context.statusCode, 'RATE_LIMITED', `Too many requests: the limit is ${context.max} per window; retry in ${context.after}`)
+  })
+}, { name: 'rate-limit', dependencies: ['redis', 'metrics'] })

@@ -1,0 +1,28 @@
+// The OpenAPI document, generated from the route schemas, at /docs/json, with a UI at /docs.
+import fp from 'fastify-plugin'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { ErrorResponse } from '../../schemas/error.ts'
+
+export default fp(async function openApi (fastify) {
+  fastify.addSchema(ErrorResponse)
+  await fastify.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Haven API',
+        version: '1.0.0',
+        description: 'Property management: agencies, properties, units, tenants, leases, rent and maintenance. Every error body is an ErrorResponse with a stable `code`.'
+      },
+      servers: [{ url: '/' }],
+      tags: [
+        { name: 'health', description: 'Liveness and readiness' }
+      ]
+    },
+    refResolver: {
+      // Shared schemas keep their $id as their name in the document.
+      buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}`
+    }
+  })
+  await fastify.register(swaggerUi, { routePrefix: '/docs' })
+}, { name: 'swagger' })

@@ -1,0 +1,41 @@
+// One probe per dependency, each bounded by a timeout so a hung server answers
+// "down" quickly instead of holding the caller. MongoDB and PostgreSQL are
+// required; Redis is optional (the API degrades without it).
+import type { FastifyInstance } from 'fastify'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+export type DependencyName = 'mongodb' | 'postgres' | 'redis'
+export interface ProbeResult { status: 'up' | 'down', required: boolean, latencyMs: number, error?: string }
+export type ProbeReport = Record<DependencyName, ProbeResult>
+
+class ProbeTimeout extends Error {}
+
+async function probe (check: () => Promise<unknown>, timeoutMs: number, required: boolean): Promise<ProbeResult> {
+  const started = performance.now()
+  const timer = new AbortController()
+  try {
+    await Promise.race([
+      check(),
+      sleep(timeoutMs, undefined, { signal: timer.signal }).then(() => { throw new ProbeTimeout(`no answer within ${timeoutMs} ms`) })
+    ])
+    return { status: 'up', required, latencyMs: Math.round(performance.now() - started) }
+  } catch (err) {
+    return { status: 'down', required, latencyMs: Math.round(performance.now() - started), error: (err as Error).message }
+  } finally {
+    timer.abort()
+  }
+}
+
+export async function probeDependencies (fastify: FastifyInstance): Promise<ProbeReport> {
+  const timeoutMs = fastify.config.HEALTH_PROBE_TIMEOUT_MS
+  const [mongodb, postgres, redis] = await Promise.all([
+    probe(() => fastify.mongo.db!.command({ ping: 1 }), timeoutMs, true),
+    probe(() => fastify.pg.query('SELECT 1'), timeoutMs, true),
+    probe(() => fastify.redis.ping(), timeoutMs, false)
+  ])
+  return { mongodb, postgres, redis }
+}
+
+export function requiredUp (report: ProbeReport): boolean {
+  return Object.values(report).every((result) => !result.required || result.status === 'up')
+}

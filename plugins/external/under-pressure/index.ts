@@ -1,0 +1,33 @@
+// Load shedding (@fastify/under-pressure): above the event-loop, memory or
+// dependency limits every route answers 503 with Retry-After, except those that
+// must keep answering (liveness, metrics) which set a no-op pressureHandler.
+import fp from 'fastify-plugin'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import underPressure from '@fastify/under-pressure'
+import { probeDependencies, requiredUp, type ProbeReport } from './dependency-probes.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    probeDependencies: () => Promise<ProbeReport>
+  }
+  // under-pressure reads this per-route option but does not declare it.
+  interface FastifyContextConfig {
+    pressureHandler?: (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => unknown
+  }
+}
+
+export default fp(async function pressure (fastify) {
+  const config = fastify.config
+  fastify.decorate('probeDependencies', () => probeDependencies(fastify))
+
+  await fastify.register(underPressure, {
+    maxEventLoopDelay: config.PRESSURE_MAX_EVENT_LOOP_DELAY_MS,
+    maxEventLoopUtilization: config.PRESSURE_MAX_EVENT_LOOP_UTILIZATION,
+    maxHeapUsedBytes: config.PRESSURE_MAX_HEAP_USED_BYTES,
+    maxRssBytes: config.PRESSURE_MAX_RSS_BYTES,
+    retryAfter: config.PRESSURE_RETRY_AFTER_S,
+    // Without MongoDB or PostgreSQL the API can only fail slowly; shed at once instead.
+    healthCheck: async () => requiredUp(await probeDependencies(fastify)),
+    healthCheckInterval: config.HEALTH_CHECK_INTERVAL_MS
+  })
+}, { name: 'under-pressure', dependencies: ['mongodb', 'postgres', 'redis'] })

@@ -1,0 +1,16 @@
+import { Type } from 'typebox'
+
+const Probe = Type.Object({
+  status: Type.Enum(['up', 'down']),
+  required: Type.Boolean({ description: 'a required dependency down makes the instance not ready' }),
+  latencyMs: Type.Integer(),
+  error: Type.Optional(Type.String())
+})
+
+export const Liveness = Type.Object({ status: Type.Literal('ok') })
+
+export const Readiness = Type.Object({
+  status: Type.Enum(['ready', 'degraded', 'not-ready'], { description: 'degraded: an optional dependency (Redis) is down' }),
+  overloaded: Type.Boolean({ description: 'the instance is shedding load' }),
+  dependencies: Type.Object({ mongodb: Probe, postgres: Probe, redis: Probe })
+})

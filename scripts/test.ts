@@ -1,0 +1,44 @@
+// npm test: bring up the test stack (or use the *_URL servers given), migrate the
+// PostgreSQL template the test files clone, type-check, run tap, and end with one
+// line "N passed, N failed" counted from tap's TAP output.
+import { spawn } from 'node:child_process'
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { stackUp } from './stack.ts'
+import { dropLeftoverDatabases, prepareTemplate } from '../test/support/databases.ts'
+import { countResults } from './tap-summary.ts'
+
+const root = path.resolve(import.meta.dirname, '..')
+
+// Runs a command with its output shown as it comes, and kept for counting.
+function run (command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number, output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] })
+    const chunks: Buffer[] = []
+    child.stdout.on('data', (chunk: Buffer) => {
+      chunks.push(chunk)
+      process.stdout.write(chunk)
+    })
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal !== null ? 1 : 0), output: Buffer.concat(chunks).toString('utf8') }))
+  })
+}
+
+const urls = await stackUp('test')
+const env = { ...process.env, ...urls }
+await dropLeftoverDatabases(urls.DATABASE_URL)
+await prepareTemplate(urls.DATABASE_URL)
+
+const bin = (name: string) => path.join(root, 'node_modules', '.bin', name)
+process.stderr.write('type-checking…\n')
+const typecheck = await run(bin('tsc'), ['--noEmit', '-p', '.'])
+
+const tests = await run(bin('tap'), ['run', ...process.argv.slice(2)], env)
+
+const counts = countResults(tests.output)
+if (typecheck.code !== 0) counts.failed += 1 // the type check counts as one failed test
+const line = `${counts.passed} passed, ${counts.failed} failed` + (counts.skipped > 0 ? `, ${counts.skipped} skipped` : '')
+await mkdir(path.join(root, '.tap'), { recursive: true })
+await writeFile(path.join(root, '.tap', 'summary.txt'), `${line}\n`)
+process.stdout.write(`${line}\n`)
+process.exit(typecheck.code !== 0 ? 1 : tests.code)

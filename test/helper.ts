@@ -1,0 +1,89 @@
+// Builds the real app against the real servers for a test file. Each file gets its
+// own MongoDB database, PostgreSQL database (cloned from the migrated template)
+// and Redis key prefix, so files run in parallel without seeing each other's data.
+import type { Test } from 'tap'
+import { randomBytes } from 'node:crypto'
+import { MongoClient } from 'mongodb'
+import { Redis } from 'ioredis'
+import { buildApp, type HavenOptions } from '../app.ts'
+import { loadConfig } from '../config.ts'
+import { applyIndexes } from '../migrations/mongo/apply.ts'
+import { indexes } from '../migrations/mongo/indexes.ts'
+import { createTestDatabase, dropTestDatabase, TEST_DB_PREFIX, withDatabase } from './support/databases.ts'
+
+export type App = Awaited<ReturnType<typeof buildApp>>
+export type Env = Record<string, string | undefined>
+
+function required (name: string): string {
+  const value = process.env[name]
+  if (value === undefined || value === '') throw new Error(`${name} is not set: run the tests with npm test, which starts the test stack`)
+  return value
+}
+
+export interface TestContext {
+  /** the environment an app of this file starts with */
+  env: Env
+  /** builds one more app instance on this file's databases (instances share data) */
+  build: (options?: { env?: Env } & Omit<HavenOptions, 'config'>) => Promise<App>
+}
+
+/** Creates this file's databases and removes them when the test ends. */
+export async function testContext (t: Test): Promise<TestContext> {
+  const id = `${TEST_DB_PREFIX}${randomBytes(5).toString('hex')}`
+  const pgBase = required('DATABASE_URL')
+  const databaseUrl = await createTestDatabase(pgBase, id)
+  const mongoUrl = withDatabase(required('MONGODB_URL'), id)
+  const redisPrefix = `t:${id}:`
+
+  const mongo = new MongoClient(mongoUrl)
+  await applyIndexes(mongo.db(), indexes)
+
+  const env: Env = {
+    NODE_ENV: 'test',
+    HAVEN_ROLE: 'api',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    MONGODB_URL: mongoUrl,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: required('REDIS_URL'),
+    REDIS_KEY_PREFIX: redisPrefix,
+    PG_POOL_MAX: '4'
+  }
+
+  const apps: App[] = []
+  t.teardown(async () => {
+    await Promise.all(apps.map((app) => app.close()))
+    await mongo.db().dropDatabase()
+    await mongo.close()
+    await dropTestDatabase(pgBase, id)
+    await deleteKeys(required('REDIS_URL'), redisPrefix)
+  })
+
+  return {
+    env,
+    build: async (options = {}) => {
+      const { env: overrides, ...haven } = options
+      const app = await buildApp(loadConfig({ ...env, ...overrides }), haven)
+      apps.push(app)
+      await app.ready()
+      return app
+    }
+  }
+}
+
+/** One app on fresh databases: the common case. */
+export async function build (t: Test, options: { env?: Env } & Omit<HavenOptions, 'config'> = {}): Promise<App> {
+  const context = await testContext(t)
+  return context.build(options)
+}
+
+async function deleteKeys (url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  try {
+    await redis.connect()
+    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 500 }) as AsyncIterable<string[]>) {
+      if (keys.length > 0) await redis.del(...keys)
+    }
+  } finally {
+    redis.disconnect()
+  }
+}
