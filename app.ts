@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.ts'
 import type { JobsOptions } from './plugins/app/jobs/index.ts'
+import errorHandler from './plugins/app/error-handler.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -55,8 +56,15 @@ export interface HavenOptions {
 export async function havenApp (fastify: FastifyInstance, opts: HavenOptions): Promise<void> {
   fastify.decorate('config', opts.config)
 
+  // First, so routes that third-party plugins add (/metrics, /docs) answer errors in our shape too.
+  await fastify.register(errorHandler)
   await fastify.register(autoload, { dir: path.join(here, 'plugins/external'), encapsulate: false })
-  await fastify.register(autoload, { dir: path.join(here, 'plugins/app'), encapsulate: false, options: { ...opts.jobs } })
+  await fastify.register(autoload, {
+    dir: path.join(here, 'plugins/app'),
+    encapsulate: false,
+    ignorePattern: /^error-handler\.ts$/,
+    options: { ...opts.jobs }
+  })
   await fastify.register(autoload, {
     dir: path.join(here, 'routes'),
     autoHooks: true,

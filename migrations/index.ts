@@ -2,17 +2,32 @@
 // tables, and graphile-worker's own schema.
 import path from 'node:path'
 import type { Db } from 'mongodb'
-import type { Pool } from 'pg'
-import { runMigrations } from 'graphile-worker'
+import pg from 'pg'
+import { Logger, runMigrations } from 'graphile-worker'
 import { applyIndexes, type IndexReport } from './mongo/apply.ts'
 import { indexes } from './mongo/indexes.ts'
 import { applySqlMigrations } from './postgres/apply.ts'
 
 export interface MigrationReport { mongo: IndexReport, postgres: string[] }
 
-export async function migrate (db: Db, pool: Pool): Promise<MigrationReport> {
+const silent = new Logger(() => () => undefined)
+
+/** A small pool for migration runs; its queries report their own errors. */
+export function migrationPool (databaseUrl: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 })
+  pool.on('error', () => undefined)
+  pool.on('connect', (client) => client.on('error', () => undefined))
+  return pool
+}
+
+export async function migratePostgres (pool: pg.Pool): Promise<string[]> {
+  const applied = await applySqlMigrations(pool, path.join(import.meta.dirname, 'postgres'))
+  await runMigrations({ pgPool: pool, logger: silent })
+  return applied
+}
+
+export async function migrate (db: Db, pool: pg.Pool): Promise<MigrationReport> {
   const mongo = await applyIndexes(db, indexes)
-  const postgres = await applySqlMigrations(pool, path.join(import.meta.dirname, 'postgres'))
-  await runMigrations({ pgPool: pool })
+  const postgres = await migratePostgres(pool)
   return { mongo, postgres }
 }

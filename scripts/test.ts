@@ -2,7 +2,7 @@
 // PostgreSQL template the test files clone, type-check, run tap, and end with one
 // line "N passed, N failed" counted from tap's TAP output.
 import { spawn } from 'node:child_process'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { stackUp } from './stack.ts'
 import { dropLeftoverDatabases, prepareTemplate } from '../test/support/databases.ts'
@@ -24,6 +24,9 @@ function run (command: string, args: string[], env: NodeJS.ProcessEnv = process.
   })
 }
 
+const summaryFile = path.join(root, '.tap', 'summary.txt')
+await rm(summaryFile, { force: true }) // never report a previous run's line
+
 const urls = await stackUp('test')
 const env = { ...process.env, ...urls }
 await dropLeftoverDatabases(urls.DATABASE_URL)
@@ -39,6 +42,6 @@ const counts = countResults(tests.output)
 if (typecheck.code !== 0) counts.failed += 1 // the type check counts as one failed test
 const line = `${counts.passed} passed, ${counts.failed} failed` + (counts.skipped > 0 ? `, ${counts.skipped} skipped` : '')
 await mkdir(path.join(root, '.tap'), { recursive: true })
-await writeFile(path.join(root, '.tap', 'summary.txt'), `${line}\n`)
+await writeFile(summaryFile, `${line}\n`)
 process.stdout.write(`${line}\n`)
 process.exit(typecheck.code !== 0 ? 1 : tests.code)

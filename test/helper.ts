@@ -5,7 +5,7 @@ import type { Test } from 'tap'
 import { randomBytes } from 'node:crypto'
 import { MongoClient } from 'mongodb'
 import { Redis } from 'ioredis'
-import { buildApp, type HavenOptions } from '../app.ts'
+import { buildApp } from '../app.ts'
 import { loadConfig } from '../config.ts'
 import { applyIndexes } from '../migrations/mongo/apply.ts'
 import { indexes } from '../migrations/mongo/indexes.ts'
@@ -13,6 +13,8 @@ import { createTestDatabase, dropTestDatabase, TEST_DB_PREFIX, withDatabase } fr
 
 export type App = Awaited<ReturnType<typeof buildApp>>
 export type Env = Record<string, string | undefined>
+/** environment overrides, plus buildApp's own options (jobs, server) */
+export type BuildOptions = { env?: Env } & NonNullable<Parameters<typeof buildApp>[1]>
 
 function required (name: string): string {
   const value = process.env[name]
@@ -24,7 +26,7 @@ export interface TestContext {
   /** the environment an app of this file starts with */
   env: Env
   /** builds one more app instance on this file's databases (instances share data) */
-  build: (options?: { env?: Env } & Omit<HavenOptions, 'config'>) => Promise<App>
+  build: (options?: BuildOptions) => Promise<App>
 }
 
 /** Creates this file's databases and removes them when the test ends. */
@@ -71,7 +73,7 @@ export async function testContext (t: Test): Promise<TestContext> {
 }
 
 /** One app on fresh databases: the common case. */
-export async function build (t: Test, options: { env?: Env } & Omit<HavenOptions, 'config'> = {}): Promise<App> {
+export async function build (t: Test, options: BuildOptions = {}): Promise<App> {
   const context = await testContext(t)
   return context.build(options)
 }

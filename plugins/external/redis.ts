@@ -55,7 +55,8 @@ export default fp(async function redis (fastify) {
 
   fastify.decorate('redis', client)
   fastify.addHook('onClose', async () => {
-    if (client.status === 'ready') await client.quit()
+    // quit() lets pending replies arrive; a connection that drops meanwhile is closed anyway.
+    if (client.status === 'ready') await client.quit().catch(() => client.disconnect())
     else client.disconnect()
   })
 }, { name: 'redis' })

@@ -3,14 +3,10 @@
 // MongoDB databases are simply named per file and dropped afterwards.
 import pg from 'pg'
 import { setTimeout as sleep } from 'node:timers/promises'
-import path from 'node:path'
-import { runMigrations, Logger } from 'graphile-worker'
-import { applySqlMigrations } from '../../migrations/postgres/apply.ts'
+import { migratePostgres, migrationPool } from '../../migrations/index.ts'
 
 export const TEMPLATE_DB = 'haven_test_template'
 export const TEST_DB_PREFIX = 'haven_t_'
-
-const quiet = new Logger(() => () => undefined)
 
 export function withDatabase (url: string, database: string): string {
   const parsed = new URL(url)
@@ -34,11 +30,9 @@ export async function prepareTemplate (url: string): Promise<void> {
     await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`)
     await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`)
   })
-  const pool = new pg.Pool({ connectionString: withDatabase(url, TEMPLATE_DB), max: 2 })
-  pool.on('error', () => undefined) // idle-client errors: the migration's own queries report failures
+  const pool = migrationPool(withDatabase(url, TEMPLATE_DB))
   try {
-    await applySqlMigrations(pool, path.join(import.meta.dirname, '../../migrations/postgres'))
-    await runMigrations({ pgPool: pool, logger: quiet })
+    await migratePostgres(pool)
   } finally {
     await pool.end()
   }

@@ -26,7 +26,13 @@ export function filterShape (filter: unknown, depth = 0): unknown {
   return shape
 }
 
+// The driver may hand sort and projection over as Maps (they keep key order).
+function plain (doc: unknown): unknown {
+  return doc instanceof Map ? Object.fromEntries(doc) : doc
+}
+
 function keysOf (doc: unknown): string[] {
+  doc = plain(doc)
   return isPlainObject(doc) ? Object.keys(doc) : []
 }
 
@@ -35,21 +41,21 @@ function stageShape (stage: Document): unknown {
   if (name === undefined) return {}
   const body = stage[name] as unknown
   if (name === '$match') return { $match: filterShape(body) }
-  if (name === '$sort') return { $sort: body }
+  if (name === '$sort') return { $sort: plain(body) }
   return { [name]: keysOf(body) }
 }
 
 export function queryShape (commandName: string, command: Document): Document {
   switch (commandName) {
     case 'find':
-      return { filter: filterShape(command.filter ?? {}), sort: command.sort ?? null, projection: keysOf(command.projection) }
+      return { filter: filterShape(command.filter ?? {}), sort: plain(command.sort) ?? null, projection: keysOf(command.projection) }
     case 'aggregate':
       return { pipeline: (command.pipeline as Document[] | undefined ?? []).map(stageShape) }
     case 'count':
     case 'distinct':
       return { filter: filterShape(command.query ?? {}), key: command.key ?? null }
     case 'findAndModify':
-      return { filter: filterShape(command.query ?? {}), sort: command.sort ?? null, update: keysOf(command.update) }
+      return { filter: filterShape(command.query ?? {}), sort: plain(command.sort) ?? null, update: keysOf(command.update) }
     case 'update':
       return { updates: (command.updates as Document[] | undefined ?? []).map((u) => ({ filter: filterShape(u.q), update: keysOf(u.u) })) }
     case 'delete':

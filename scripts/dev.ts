@@ -1,0 +1,21 @@
+// npm run dev: bring the dev stack up (MongoDB on a persistent H2 file,
+// PostgreSQL, Redis), migrate, and serve the API with its worker, restarting on
+// code changes. Ctrl-C stops the server cleanly; the stack keeps running with
+// its data (npm run stack -- down stops it).
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+import { stackUp } from './stack.ts'
+import { describeReport, migrateUrls } from './migrate.ts'
+
+const root = path.resolve(import.meta.dirname, '..')
+const urls = await stackUp('dev')
+process.stderr.write(`${describeReport(await migrateUrls(urls.MONGODB_URL, urls.DATABASE_URL))}\n`)
+
+const port = process.env.PORT ?? '3000'
+const env = { NODE_ENV: 'development', HAVEN_ROLE: 'all', LOG_LEVEL: 'info', ...process.env, ...urls, PORT: port }
+process.stderr.write(`\nHaven API on http://127.0.0.1:${port}  (docs: /docs, readiness: /health/ready, metrics: /metrics)\n\n`)
+
+const server = spawn(process.execPath, ['--watch', '--watch-preserve-output', 'server.ts'], { cwd: root, env, stdio: 'inherit' })
+// The terminal's Ctrl-C reaches the server too; it shuts down gracefully and we exit with it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => server.kill(signal))
+server.on('exit', (code, signal) => process.exit(code ?? (signal === null ? 0 : 1)))

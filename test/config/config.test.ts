@@ -1,0 +1,56 @@
+import { test } from 'tap'
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+import { ConfigError, loadConfig } from '../../config.ts'
+
+const valid = {
+  MONGODB_URL: 'mongodb://127.0.0.1:1/haven',
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:1/haven',
+  REDIS_URL: 'redis://127.0.0.1:1'
+}
+
+test('defaults apply and values are coerced', async (t) => {
+  const config = loadConfig({ ...valid, PORT: '8080', TRUST_PROXY: 'true', SOMETHING_ELSE: 'ignored' })
+  t.equal(config.PORT, 8080)
+  t.equal(config.TRUST_PROXY, true)
+  t.equal(config.HAVEN_ROLE, 'all')
+  t.equal(config.MONGODB_QUERY_TIMEOUT_MS, 5_000, 'queries: 5 s')
+  t.equal(config.CACHE_OP_TIMEOUT_MS, 1_000, 'cache operations: 1 s')
+  t.equal(config.REQUEST_TIMEOUT_MS, 30_000, 'requests: 30 s')
+  t.notOk('SOMETHING_ELSE' in config, 'unrelated environment variables are not kept')
+})
+
+test('a bad or missing value is one line naming the variable', async (t) => {
+  t.throws(() => loadConfig({ ...valid, PORT: 'eighty' }), new ConfigError('Invalid configuration: PORT must be integer (got "eighty")'))
+  t.throws(() => loadConfig({ ...valid, MONGODB_URL: undefined }), new ConfigError("Invalid configuration: MONGODB_URL must have required property 'MONGODB_URL' (it is not set)"))
+  t.throws(() => loadConfig({ ...valid, HAVEN_ROLE: 'everything' }), /^Invalid configuration: HAVEN_ROLE must be equal to one of the allowed values/)
+  t.throws(() => loadConfig({ ...valid, REDIS_URL: 'http://x' }), /^Invalid configuration: REDIS_URL must match pattern/)
+})
+
+test('the server refuses to start on a bad variable, naming it, before connecting to anything', async (t) => {
+  const root = path.resolve(import.meta.dirname, '../..')
+  const child = spawn(process.execPath, [path.join(root, 'server.ts')], {
+    env: { PATH: process.env.PATH, ...valid, PORT: '99999' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  const code = await new Promise((resolve) => child.on('exit', resolve))
+  t.equal(code, 78, 'exits with EX_CONFIG')
+  t.equal(stderr.trim(), 'Invalid configuration: PORT must be <= 65535 (got "99999")')
+})
+
+test('.env.example lists every variable, with its default', async (t) => {
+  const { readFile } = await import('node:fs/promises')
+  const { ConfigSchema } = await import('../../config.ts')
+  const text = await readFile(path.resolve(import.meta.dirname, '../../.env.example'), 'utf8')
+  const listed = new Map(text.split('\n').filter((line) => /^[A-Z_]+=/.test(line)).map((line) => {
+    const [name = '', ...value] = line.split('=')
+    return [name, value.join('=')]
+  }))
+  const properties = ConfigSchema.properties as Record<string, { default?: unknown }>
+  t.same([...listed.keys()].sort(), Object.keys(properties).sort(), 'same variables')
+  for (const [name, schema] of Object.entries(properties)) {
+    if (schema.default !== undefined) t.equal(listed.get(name), String(schema.default), `${name} default`)
+  }
+})

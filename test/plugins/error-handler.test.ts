@@ -1,0 +1,46 @@
+import { test } from 'tap'
+import type { FastifyError } from 'fastify'
+import { build } from '../helper.ts'
+import { errorBody } from '../../plugins/app/error-handler.ts'
+
+test('error bodies', async (t) => {
+  const app = await build(t)
+
+  await t.test('an unknown route is a coded 404 with the request id', async (t) => {
+    const response = await app.inject({ method: 'GET', url: '/no/such/route?x=1', headers: { 'x-request-id': 'req-123' } })
+    t.equal(response.statusCode, 404)
+    t.same(response.json(), { statusCode: 404, code: 'NOT_FOUND', error: 'Not Found', message: 'No route GET /no/such/route', requestId: 'req-123' })
+    t.equal(response.headers['x-request-id'], 'req-123')
+  })
+
+  const fakeReply = () => {
+    const headers: Record<string, string> = {}
+    return { headers, reply: { header: (name: string, value: string) => { headers[name] = value } } }
+  }
+  const request = { id: 'r1', server: app } as never
+
+  await t.test('a 5xx hides its details', async (t) => {
+    const { reply } = fakeReply()
+    const body = errorBody(new Error('connection string has password hunter2') as FastifyError, request, reply as never)
+    t.equal(body.statusCode, 500)
+    t.equal(body.code, 'INTERNAL_ERROR')
+    t.notMatch(body.message, /hunter2/)
+  })
+
+  await t.test('an unreachable database is a 503 with Retry-After', async (t) => {
+    const { reply, headers } = fakeReply()
+    const error = Object.assign(new Error('Server selection timed out after 2000 ms'), { name: 'MongoServerSelectionError' })
+    const body = errorBody(error as FastifyError, request, reply as never)
+    t.equal(body.statusCode, 503)
+    t.equal(body.code, 'DEPENDENCY_UNAVAILABLE')
+    t.equal(headers['retry-after'], String(app.config.PRESSURE_RETRY_AFTER_S))
+  })
+
+  await t.test('our own codes pass through, framework codes are translated', async (t) => {
+    const { reply } = fakeReply()
+    const ours = Object.assign(new Error('lease is closed'), { statusCode: 409, code: 'LEASE_CLOSED' })
+    t.equal(errorBody(ours as FastifyError, request, reply as never).code, 'LEASE_CLOSED')
+    const framework = Object.assign(new Error('Unsupported Media Type'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' })
+    t.equal(errorBody(framework as FastifyError, request, reply as never).code, 'UNSUPPORTED_MEDIA_TYPE')
+  })
+})

@@ -1,0 +1,60 @@
+import { test } from 'tap'
+import type { Task } from 'graphile-worker'
+import { build, testContext } from '../helper.ts'
+
+test('a job added through the decorator is run by the runner', async (t) => {
+  let resolveRun: (payload: unknown) => void
+  const ran = new Promise((resolve) => { resolveRun = resolve })
+  const record: Task = async (payload) => { resolveRun(payload) }
+
+  const app = await build(t, { env: { HAVEN_ROLE: 'all', WORKER_POLL_INTERVAL_MS: '200' }, jobs: { tasks: { 'record-payload': record } } })
+  t.ok(app.jobRunner, 'the all role starts a runner')
+
+  const job = await app.jobs.addJob('record-payload', { hello: 'world' }, { jobKey: 'record-once' })
+  t.equal(job.task_identifier, 'record-payload')
+  const payload = await Promise.race([ran, new Promise((_resolve, reject) => setTimeout(() => reject(new Error('job did not run within 10 s')), 10_000))])
+  t.same(payload, { hello: 'world' })
+
+  // The runner records the job once it has finished; wait for its row to go.
+  let remaining = 1
+  for (let i = 0; i < 50 && remaining > 0; i++) {
+    const { rows } = await app.pg.query<{ n: string }>('SELECT count(*) AS n FROM graphile_worker.jobs')
+    remaining = Number(rows[0]!.n)
+    if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  t.equal(remaining, 0, 'a successful job leaves the queue')
+
+  const metrics = await app.inject({ method: 'GET', url: '/metrics' })
+  t.match(metrics.body, /haven_job_duration_seconds_count\{task="record-payload",outcome="success"\} 1/)
+})
+
+test('the api role enqueues but runs nothing', async (t) => {
+  const app = await build(t, { env: { HAVEN_ROLE: 'api' } })
+  t.equal(app.jobRunner, null)
+  await app.jobs.addJob('record-payload', {})
+  const { rows } = await app.pg.query<{ n: string }>('SELECT count(*) AS n FROM graphile_worker.jobs')
+  t.equal(Number(rows[0]!.n), 1)
+})
+
+test('shutdown lets a running job finish and leaves no job locked', async (t) => {
+  const context = await testContext(t)
+  let started: () => void = () => undefined
+  const isRunning = new Promise<void>((resolve) => { started = resolve })
+  let finished = false
+  const slow: Task = async () => {
+    started()
+    await new Promise((resolve) => setTimeout(resolve, 700))
+    finished = true
+  }
+  const worker = await context.build({ env: { HAVEN_ROLE: 'all', WORKER_POLL_INTERVAL_MS: '200' }, jobs: { tasks: { slow } } })
+  await worker.jobs.addJob('slow', {})
+  await isRunning
+
+  await worker.close()
+  t.ok(finished, 'close waited for the running job')
+
+  const inspector = await context.build()
+  const { rows } = await inspector.pg.query<{ total: string, locked: string }>(
+    'SELECT count(*) AS total, count(*) FILTER (WHERE locked_at IS NOT NULL) AS locked FROM graphile_worker.jobs')
+  t.same(rows[0], { total: '0', locked: '0' }, 'the finished job is gone and nothing is left locked')
+})
