@@ -52,6 +52,14 @@ export const ConfigSchema = Type.Object({
   HEALTH_CHECK_INTERVAL_MS: Milliseconds(2_000, 'how often dependencies are probed for load shedding'),
   HEALTH_PROBE_TIMEOUT_MS: Milliseconds(1_000, 'time limit of one dependency probe'),
 
+  JWT_SECRET: Type.String({ minLength: 32, description: 'HMAC key of access tokens (HS256); at least 32 characters' }),
+  ACCESS_TOKEN_TTL_S: Type.Integer({ minimum: 60, maximum: 86_400, default: 900 }),
+  REFRESH_TOKEN_TTL_S: Type.Integer({ minimum: 3_600, default: 2_592_000 }),
+  PASSWORD_HASH_MEMORY_KIB: Type.Integer({ minimum: 1_024, default: 19_456, description: 'argon2id memory cost (OWASP: 19 MiB)' }),
+  LOGIN_MAX_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 10, description: 'login attempts per email per LOGIN_WINDOW_MS' }),
+  LOGIN_MAX_PER_ADDRESS: Type.Integer({ minimum: 1, default: 30, description: 'login and signup attempts per client address per LOGIN_WINDOW_MS' }),
+  LOGIN_WINDOW_MS: Milliseconds(900_000, 'login rate-limit window'),
+
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, default: 4 }),
   WORKER_POLL_INTERVAL_MS: Milliseconds(2_000, 'fallback poll; jobs are normally picked up via LISTEN/NOTIFY'),
   SHUTDOWN_GRACE_MS: Milliseconds(25_000, 'drain limit for requests and running jobs')

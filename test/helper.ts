@@ -48,7 +48,10 @@ export async function testContext (t: Test): Promise<TestContext> {
     DATABASE_URL: databaseUrl,
     REDIS_URL: required('REDIS_URL'),
     REDIS_KEY_PREFIX: redisPrefix,
-    PG_POOL_MAX: '4'
+    PG_POOL_MAX: '4',
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    // The cheapest argon2id the schema allows: tests hash many passwords.
+    PASSWORD_HASH_MEMORY_KIB: '1024'
   }
 
   const apps: App[] = []

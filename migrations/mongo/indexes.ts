@@ -1,6 +1,16 @@
-// Every MongoDB index Haven relies on. Request-path queries start with agencyId
-// (equality, then sort, then range: the ESR rule); the coverage test checks each
-// query shape the repositories send against this list.
+// Every MongoDB index Haven relies on, by collection. Request-path queries start
+// with agencyId (equality, then sort, then range: the ESR rule); repositories
+// refuse list queries these do not serve, and the coverage test checks every
+// query shape the suite sent against them.
 import type { IndexDefinitions } from './apply.ts'
+import { agencies } from './agencies.ts'
+import { properties } from './properties.ts'
+import { refreshTokens } from './refresh-tokens.ts'
+import { users } from './users.ts'
 
-export const indexes: IndexDefinitions = {}
+export const indexes = {
+  agencies,
+  users,
+  refresh_tokens: refreshTokens,
+  properties
+} satisfies IndexDefinitions

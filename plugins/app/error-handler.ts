@@ -4,7 +4,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { STATUS_CODES } from 'node:http'
-import type { ErrorResponse } from '../../schemas/error.ts'
+import { ErrorResponse } from '../../schemas/error.ts'
 
 export interface CodedError extends Error { statusCode: number, code: string }
 
@@ -34,7 +34,13 @@ const CODE_BY_FASTIFY_CODE: Record<string, string> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  FST_UNDER_PRESSURE: 'OVERLOADED'
+  FST_UNDER_PRESSURE: 'OVERLOADED',
+  FST_JWT_NO_AUTHORIZATION_IN_HEADER: 'UNAUTHORIZED',
+  FST_JWT_AUTHORIZATION_TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  FST_JWT_AUTHORIZATION_TOKEN_INVALID: 'UNAUTHORIZED',
+  FST_JWT_AUTHORIZATION_TOKEN_UNTRUSTED: 'UNAUTHORIZED',
+  FST_JWT_BAD_REQUEST: 'BAD_AUTHORIZATION_HEADER',
+  FST_JWT_BAD_COOKIE_REQUEST: 'BAD_AUTHORIZATION_HEADER'
 }
 
 // Driver errors that mean "the database is not reachable or too slow right now".
@@ -90,6 +96,9 @@ export function errorBody (error: FastifyError, request: FastifyRequest, reply: 
 }
 
 export default fp(async function errorHandler (fastify) {
+  // Routes document their errors as $ref: 'ErrorResponse#'.
+  fastify.addSchema(ErrorResponse)
+
   fastify.setErrorHandler(function handle (error: FastifyError, request, reply) {
     const body = errorBody(error, request, reply)
     if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed')

@@ -18,6 +18,10 @@ export default fp(async function limits (fastify) {
 
   await fastify.register(rateLimit, {
     global: true,
+    // After authentication, so a signed-in user is limited as a user (wherever they
+    // connect from) and anonymous callers by address.
+    hook: 'preHandler',
+    keyGenerator: (request) => request.auth === null ? `ip:${request.ip}` : `user:${request.auth.userId.toHexString()}`,
     max: fastify.config.RATE_LIMIT_MAX,
     timeWindow: fastify.config.RATE_LIMIT_WINDOW_MS,
     redis: fastify.redis,

@@ -2,10 +2,8 @@
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { ErrorResponse } from '../../schemas/error.ts'
 
 export default fp(async function openApi (fastify) {
-  fastify.addSchema(ErrorResponse)
   await fastify.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -6,7 +6,8 @@ import { ConfigError, loadConfig } from '../../config.ts'
 const valid = {
   MONGODB_URL: 'mongodb://127.0.0.1:1/haven',
   DATABASE_URL: 'postgres://postgres@127.0.0.1:1/haven',
-  REDIS_URL: 'redis://127.0.0.1:1'
+  REDIS_URL: 'redis://127.0.0.1:1',
+  JWT_SECRET: 'a-test-secret-that-is-long-enough-for-hs256'
 }
 
 test('defaults apply and values are coerced', async (t) => {

@@ -1,0 +1,7 @@
+import type { IndexDescription } from 'mongodb'
+import { listIndexes } from './list-indexes.ts'
+
+export const properties: IndexDescription[] = listIndexes(
+  [['archived'], ['archived', 'address.city']],
+  ['name', 'createdAt', 'updatedAt']
+)

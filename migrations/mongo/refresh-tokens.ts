@@ -1,0 +1,8 @@
+import type { IndexDescription } from 'mongodb'
+
+export const refreshTokens: IndexDescription[] = [
+  // Reuse of a rotated token revokes its whole family.
+  { key: { familyId: 1, revokedAt: 1 } },
+  // MongoDB removes expired tokens itself.
+  { key: { expiresAt: 1 }, expireAfterSeconds: 0 }
+]

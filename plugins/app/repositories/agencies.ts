@@ -1,0 +1,43 @@
+// Agencies: the tenancy root. An agency's id is its own scope, so every method
+// takes it first like any other repository.
+import type { Db, ObjectId } from 'mongodb'
+
+export interface AgencyRecord {
+  _id: ObjectId
+  name: string
+  currency: string
+  timeZone: string
+  createdAt: Date
+  updatedAt: Date
+}
+
+const PROJECTION = { name: 1, currency: 1, timeZone: 1, createdAt: 1, updatedAt: 1 } as const
+
+export class AgenciesRepository {
+  readonly collection
+  readonly maxTimeMS: number
+
+  constructor (db: Db, maxTimeMS: number) {
+    this.collection = db.collection<AgencyRecord>('agencies')
+    this.maxTimeMS = maxTimeMS
+  }
+
+  async create (agency: AgencyRecord): Promise<void> {
+    await this.collection.insertOne(agency, { maxTimeMS: this.maxTimeMS, comment: 'repo:agencies.create' })
+  }
+
+  async findById (agencyId: ObjectId): Promise<AgencyRecord | null> {
+    return await this.collection.findOne({ _id: agencyId }, { maxTimeMS: this.maxTimeMS, projection: PROJECTION, comment: 'repo:agencies.findById' })
+  }
+
+  async update (agencyId: ObjectId, set: Partial<Pick<AgencyRecord, 'name' | 'currency' | 'timeZone'>>): Promise<AgencyRecord | null> {
+    return await this.collection.findOneAndUpdate({ _id: agencyId }, { $set: { ...set, updatedAt: new Date() } }, {
+      maxTimeMS: this.maxTimeMS, projection: PROJECTION, returnDocument: 'after', comment: 'repo:agencies.update'
+    })
+  }
+
+  /** Undoes a signup whose owner could not be created (the email was taken meanwhile). */
+  async remove (agencyId: ObjectId): Promise<void> {
+    await this.collection.deleteOne({ _id: agencyId }, { maxTimeMS: this.maxTimeMS, comment: 'repo:agencies.remove' })
+  }
+}

@@ -1,0 +1,124 @@
+// The agency-scoped access every repository builds on. Each method takes the
+// agency id first and puts it in the filter; every operation carries maxTimeMS,
+// a projection, and a comment naming the repository method (the query monitor
+// and the index-coverage test read it). List queries are checked against the
+// collection's declared indexes before they are sent.
+import type { Collection, Db, Document, Filter, IndexDescription, ObjectId, OptionalUnlessRequiredId, UpdateFilter } from 'mongodb'
+import { codedError } from '../error-handler.ts'
+import { planOf, servedBy } from '../../../migrations/mongo/esr.ts'
+import { afterCursor, decodeCursor, encodeCursor, type Sort } from './cursor.ts'
+
+export interface AgencyDoc extends Document {
+  _id: ObjectId
+  agencyId: ObjectId
+  createdAt: Date
+  updatedAt: Date
+}
+
+export interface ListQuery {
+  /** equality filters; undefined values are left out */
+  equals?: Record<string, unknown>
+  sort: Sort
+  limit: number
+  cursor?: string | undefined
+  updatedSince?: Date | undefined
+}
+
+export interface Page<T> { items: T[], nextCursor: string | null }
+
+export interface CollectionOptions {
+  maxTimeMS: number
+  indexes: IndexDescription[]
+  /** the fields the API needs; every read asks for these only */
+  projection: Record<string, 1>
+}
+
+export const DUPLICATE_KEY = 11000
+
+export function isDuplicateKey (err: unknown): boolean {
+  return (err as { code?: unknown }).code === DUPLICATE_KEY
+}
+
+export class AgencyCollection<T extends AgencyDoc> {
+  readonly collection: Collection<T>
+  readonly name: string
+  readonly maxTimeMS: number
+  readonly indexes: IndexDescription[]
+  readonly projection: Record<string, 1>
+
+  constructor (db: Db, name: string, options: CollectionOptions) {
+    this.name = name
+    this.collection = db.collection<T>(name)
+    this.maxTimeMS = options.maxTimeMS
+    this.indexes = options.indexes
+    this.projection = options.projection
+  }
+
+  /** maxTimeMS, projection and the method's name, for every read. */
+  readOptions (method: string) {
+    return { maxTimeMS: this.maxTimeMS, projection: this.projection, comment: `repo:${this.name}.${method}` }
+  }
+
+  writeOptions (method: string) {
+    return { maxTimeMS: this.maxTimeMS, comment: `repo:${this.name}.${method}` }
+  }
+
+  scoped (agencyId: ObjectId, filter: Record<string, unknown> = {}): Filter<T> {
+    return { ...filter, agencyId } as Filter<T>
+  }
+
+  async findById (agencyId: ObjectId, id: ObjectId, method = 'findById'): Promise<T | null> {
+    return await this.collection.findOne(this.scoped(agencyId, { _id: id }), this.readOptions(method)) as T | null
+  }
+
+  async findByIds (agencyId: ObjectId, ids: ObjectId[], method = 'findByIds'): Promise<T[]> {
+    if (ids.length === 0) return []
+    return await this.collection.find(this.scoped(agencyId, { _id: { $in: ids } }), this.readOptions(method)).toArray() as T[]
+  }
+
+  async insert (doc: OptionalUnlessRequiredId<T>, method = 'insert'): Promise<void> {
+    await this.collection.insertOne(doc, this.writeOptions(method))
+  }
+
+  /** Updates one item of the agency and returns it as it is after the update, or null if absent. */
+  async updateById (agencyId: ObjectId, id: ObjectId, update: UpdateFilter<T>, method = 'updateById', guard: Record<string, unknown> = {}): Promise<T | null> {
+    const withTimestamp = { ...update, $set: { ...(update.$set ?? {}), updatedAt: new Date() } } as UpdateFilter<T>
+    return await this.collection.findOneAndUpdate(this.scoped(agencyId, { ...guard, _id: id }), withTimestamp, {
+      ...this.readOptions(method),
+      returnDocument: 'after'
+    }) as T | null
+  }
+
+  /**
+   * One page in the requested order, by keyset. `updatedSince` turns the list
+   * into a change feed: oldest change first, every item (archived included).
+   */
+  async list (agencyId: ObjectId, query: ListQuery, method = 'list'): Promise<Page<T>> {
+    const sort: Sort = query.updatedSince === undefined ? query.sort : { field: 'updatedAt', direction: 1 }
+    const equals = query.updatedSince === undefined
+      ? Object.fromEntries(Object.entries(query.equals ?? {}).filter(([, value]) => value !== undefined))
+      : {}
+    const filter: Record<string, unknown> = { ...equals, agencyId }
+    if (query.updatedSince !== undefined) filter.updatedAt = { $gt: query.updatedSince }
+    if (query.cursor !== undefined) {
+      const after = decodeCursor(query.cursor, sort)
+      filter.$and = [afterCursor(sort, after.value, after.id)]
+    }
+    const order = { [sort.field]: sort.direction, _id: sort.direction }
+    if (servedBy(this.indexes, planOf(filter, order)) === undefined) {
+      throw codedError(400, 'UNSUPPORTED_QUERY', `No index supports filtering ${this.name} by ${Object.keys(equals).join(', ') || 'nothing'} sorted by ${sort.field}; see the API reference for the supported combinations`)
+    }
+
+    const items = await this.collection.find(filter as Filter<T>, this.readOptions(method))
+      .sort(order)
+      .limit(query.limit + 1)
+      .toArray() as T[]
+    const hasMore = items.length > query.limit
+    if (hasMore) items.pop()
+    const last = items.at(-1)
+    return {
+      items,
+      nextCursor: hasMore && last !== undefined ? encodeCursor(sort, last[sort.field] as string | number | Date, last._id) : null
+    }
+  }
+}

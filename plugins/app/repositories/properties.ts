@@ -1,0 +1,60 @@
+// Properties (buildings or sites) of an agency. Deleting archives: leases and
+// ledgers refer to them, and history must stay readable.
+import type { Db, ObjectId } from 'mongodb'
+import { AgencyCollection, type AgencyDoc, type ListQuery, type Page } from './agency-collection.ts'
+import { properties as indexes } from '../../../migrations/mongo/properties.ts'
+
+export interface Address {
+  line1: string
+  line2?: string
+  city: string
+  region?: string
+  postalCode: string
+  country: string
+}
+
+export interface PropertyRecord extends AgencyDoc {
+  name: string
+  kind: 'residential' | 'commercial' | 'mixed'
+  address: Address
+  notes?: string
+  archived: boolean
+  archivedAt: Date | null
+}
+
+export type PropertyInput = Pick<PropertyRecord, 'name' | 'kind' | 'address'> & { notes?: string }
+
+const PROJECTION = { name: 1, kind: 1, address: 1, notes: 1, archived: 1, archivedAt: 1, createdAt: 1, updatedAt: 1 } as const
+
+export class PropertiesRepository {
+  readonly properties: AgencyCollection<PropertyRecord>
+
+  constructor (db: Db, maxTimeMS: number) {
+    this.properties = new AgencyCollection<PropertyRecord>(db, 'properties', { maxTimeMS, indexes, projection: PROJECTION })
+  }
+
+  async create (agencyId: ObjectId, id: ObjectId, input: PropertyInput): Promise<PropertyRecord> {
+    const now = new Date()
+    const record: PropertyRecord = { _id: id, agencyId, ...input, archived: false, archivedAt: null, createdAt: now, updatedAt: now }
+    await this.properties.insert(record, 'create')
+    return record
+  }
+
+  findById (agencyId: ObjectId, id: ObjectId): Promise<PropertyRecord | null> {
+    return this.properties.findById(agencyId, id)
+  }
+
+  list (agencyId: ObjectId, query: ListQuery): Promise<Page<PropertyRecord>> {
+    return this.properties.list(agencyId, query)
+  }
+
+  update (agencyId: ObjectId, id: ObjectId, set: Partial<PropertyInput>): Promise<PropertyRecord | null> {
+    return this.properties.updateById(agencyId, id, { $set: set }, 'update')
+  }
+
+  /** Archiving twice keeps the first archivedAt. */
+  async archive (agencyId: ObjectId, id: ObjectId): Promise<PropertyRecord | null> {
+    const archived = await this.properties.updateById(agencyId, id, { $set: { archived: true, archivedAt: new Date() } }, 'archive', { archived: false })
+    return archived ?? await this.properties.findById(agencyId, id, 'archive')
+  }
+}

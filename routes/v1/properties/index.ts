@@ -1,0 +1,65 @@
+// Properties: list, get, create, update, archive (DELETE keeps the history).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ObjectId } from 'mongodb'
+import { errors, IdParams, Page } from '../../../schemas/common.ts'
+import { presentProperty, Property, PropertyCreate, PropertyListQuery, PropertyPatch } from '../../../schemas/property.ts'
+import { parseSort } from '../../../plugins/app/repositories/cursor.ts'
+
+const properties: FastifyPluginAsyncTypebox = async (fastify) => {
+  const repo = fastify.repos.properties
+  const notFound = () => fastify.httpErrors.notFound('No such property')
+
+  fastify.get('/', {
+    schema: {
+      tags: ['properties'],
+      summary: 'List properties (current by default), by keyset page',
+      description: 'Filters: archived, city. Sorts: name, createdAt, updatedAt (prefix - for descending). updatedSince lists changes oldest first, archived included.',
+      querystring: PropertyListQuery,
+      response: { 200: Page(Property), ...errors(400, 401) }
+    }
+  }, async (request) => {
+    const { archived, city, sort, limit, cursor, updatedSince } = request.query
+    const page = await repo.list(request.auth.agencyId, {
+      equals: { archived, 'address.city': city },
+      sort: parseSort(sort ?? 'name'),
+      limit: limit ?? 25,
+      cursor,
+      updatedSince: updatedSince === undefined ? undefined : new Date(updatedSince)
+    })
+    return { items: page.items.map(presentProperty), nextCursor: page.nextCursor }
+  })
+
+  fastify.get('/:id', {
+    schema: { tags: ['properties'], summary: 'One property', params: IdParams, response: { 200: Property, ...errors(400, 401, 404) } }
+  }, async (request) => {
+    const record = await repo.findById(request.auth.agencyId, new ObjectId(request.params.id))
+    if (record === null) throw notFound()
+    return presentProperty(record)
+  })
+
+  fastify.post('/', {
+    schema: { tags: ['properties'], summary: 'Create a property (manager)', body: PropertyCreate, response: { 201: Property, ...errors(400, 401, 403) } }
+  }, async (request, reply) => {
+    const record = await repo.create(request.auth.agencyId, new ObjectId(), request.body)
+    reply.code(201).header('location', `/v1/properties/${record._id.toHexString()}`)
+    return presentProperty(record)
+  })
+
+  fastify.patch('/:id', {
+    schema: { tags: ['properties'], summary: 'Change a property (manager)', params: IdParams, body: PropertyPatch, response: { 200: Property, ...errors(400, 401, 403, 404) } }
+  }, async (request) => {
+    const record = await repo.update(request.auth.agencyId, new ObjectId(request.params.id), request.body)
+    if (record === null) throw notFound()
+    return presentProperty(record)
+  })
+
+  fastify.delete('/:id', {
+    schema: { tags: ['properties'], summary: 'Archive a property (manager); it stays readable', params: IdParams, response: { 200: Property, ...errors(400, 401, 403, 404) } }
+  }, async (request) => {
+    const record = await repo.archive(request.auth.agencyId, new ObjectId(request.params.id))
+    if (record === null) throw notFound()
+    return presentProperty(record)
+  })
+}
+
+export default properties

@@ -1,0 +1,66 @@
+import { Type, type Static } from 'typebox'
+import { IsoDateTime, Name, Notes, ObjectIdString, PageQuery, SortParam } from './common.ts'
+import type { PropertyRecord } from '../plugins/app/repositories/properties.ts'
+
+const Line = Type.String({ minLength: 1, maxLength: 200 })
+
+export const Address = Type.Object({
+  line1: Line,
+  line2: Type.Optional(Line),
+  city: Type.String({ minLength: 1, maxLength: 100 }),
+  region: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  postalCode: Type.String({ minLength: 1, maxLength: 20 }),
+  country: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' })
+}, { additionalProperties: false })
+
+export const PropertyKind = Type.Enum(['residential', 'commercial', 'mixed'])
+
+export const Property = Type.Object({
+  id: ObjectIdString,
+  name: Name,
+  kind: PropertyKind,
+  address: Address,
+  notes: Type.Optional(Notes),
+  archived: Type.Boolean(),
+  archivedAt: Type.Union([IsoDateTime, Type.Null()]),
+  createdAt: IsoDateTime,
+  updatedAt: IsoDateTime
+})
+export type Property = Static<typeof Property>
+
+export const PropertyCreate = Type.Object({
+  name: Name,
+  kind: PropertyKind,
+  address: Address,
+  notes: Type.Optional(Notes)
+}, { additionalProperties: false })
+
+export const PropertyPatch = Type.Object({
+  name: Type.Optional(Name),
+  kind: Type.Optional(PropertyKind),
+  address: Type.Optional(Address),
+  notes: Type.Optional(Notes)
+}, { additionalProperties: false, minProperties: 1 })
+
+export const PROPERTY_SORTS = ['name', 'createdAt', 'updatedAt'] as const
+
+export const PropertyListQuery = Type.Object({
+  archived: Type.Optional(Type.Boolean({ default: false, description: 'archived properties instead of current ones' })),
+  city: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  sort: SortParam(PROPERTY_SORTS, 'name'),
+  ...PageQuery
+}, { additionalProperties: false })
+
+export function presentProperty (record: PropertyRecord): Property {
+  return {
+    id: record._id.toHexString(),
+    name: record.name,
+    kind: record.kind,
+    address: record.address,
+    ...(record.notes !== undefined ? { notes: record.notes } : {}),
+    archived: record.archived,
+    archivedAt: record.archivedAt?.toISOString() ?? null,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString()
+  }
+}
