@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { stackUp } from './stack.ts'
-import { dropLeftoverDatabases, prepareTemplate } from '../test/support/databases.ts'
+import { dropLeftoverDatabases, dropTemplate, prepareTemplate } from '../test/support/databases.ts'
 import { countResults } from './tap-summary.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
@@ -28,15 +28,19 @@ const summaryFile = path.join(root, '.tap', 'summary.txt')
 await rm(summaryFile, { force: true }) // never report a previous run's line
 
 const urls = await stackUp('test')
-const env = { ...process.env, ...urls }
+// This run's id names its databases, so runs sharing a server never collide.
+const runId = String(process.pid)
+const env = { ...process.env, ...urls, HAVEN_TEST_RUN: runId }
 await dropLeftoverDatabases(urls.DATABASE_URL)
-await prepareTemplate(urls.DATABASE_URL)
+await prepareTemplate(urls.DATABASE_URL, runId)
 
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name)
 process.stderr.write('type-checking…\n')
 const typecheck = await run(bin('tsc'), ['--noEmit', '-p', '.'])
 
 const tests = await run(bin('tap'), ['run', ...process.argv.slice(2)], env)
+
+await dropTemplate(urls.DATABASE_URL, runId)
 
 const counts = countResults(tests.output)
 if (typecheck.code !== 0) counts.failed += 1 // the type check counts as one failed test

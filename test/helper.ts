@@ -9,7 +9,8 @@ import { buildApp } from '../app.ts'
 import { loadConfig } from '../config.ts'
 import { applyIndexes } from '../migrations/mongo/apply.ts'
 import { indexes } from '../migrations/mongo/indexes.ts'
-import { createTestDatabase, dropTestDatabase, TEST_DB_PREFIX, withDatabase } from './support/databases.ts'
+import { createTestDatabase, dropTestDatabase, testDatabaseName, withDatabase } from './support/databases.ts'
+import { recordQueryCoverage, type Violation } from './support/query-coverage.ts'
 
 export type App = Awaited<ReturnType<typeof buildApp>>
 export type Env = Record<string, string | undefined>
@@ -31,9 +32,10 @@ export interface TestContext {
 
 /** Creates this file's databases and removes them when the test ends. */
 export async function testContext (t: Test): Promise<TestContext> {
-  const id = `${TEST_DB_PREFIX}${randomBytes(5).toString('hex')}`
+  const run = required('HAVEN_TEST_RUN')
+  const id = testDatabaseName(run, randomBytes(5).toString('hex'))
   const pgBase = required('DATABASE_URL')
-  const databaseUrl = await createTestDatabase(pgBase, id)
+  const databaseUrl = await createTestDatabase(pgBase, run, id)
   const mongoUrl = withDatabase(required('MONGODB_URL'), id)
   const redisPrefix = `t:${id}:`
 
@@ -55,12 +57,18 @@ export async function testContext (t: Test): Promise<TestContext> {
   }
 
   const apps: App[] = []
+  const coverage: Array<() => Violation[]> = []
   t.teardown(async () => {
     await Promise.all(apps.map((app) => app.close()))
+    const violations = coverage.flatMap((violationsOf) => violationsOf())
     await mongo.db().dropDatabase()
     await mongo.close()
     await dropTestDatabase(pgBase, id)
     await deleteKeys(required('REDIS_URL'), redisPrefix)
+    // Every repository query of this file must be agency-scoped and index-served.
+    if (violations.length > 0) {
+      throw new Error(`queries not served by a declared index, or not agency-scoped:\n${violations.map((v) => `  ${v.comment} ${JSON.stringify(v.shape)}: ${v.problem}`).join('\n')}`)
+    }
   })
 
   return {
@@ -69,6 +77,7 @@ export async function testContext (t: Test): Promise<TestContext> {
       const { env: overrides, ...haven } = options
       const app = await buildApp(loadConfig({ ...env, ...overrides }), haven)
       apps.push(app)
+      coverage.push(recordQueryCoverage(app.mongo.client))
       await app.ready()
       return app
     }

@@ -21,7 +21,11 @@ export default fp(async function limits (fastify) {
     // After authentication, so a signed-in user is limited as a user (wherever they
     // connect from) and anonymous callers by address.
     hook: 'preHandler',
-    keyGenerator: (request) => request.auth === null ? `ip:${request.ip}` : `user:${request.auth.userId.toHexString()}`,
+    // request.auth is unset on public routes and on routes outside /v1.
+    keyGenerator: (request) => {
+      const userId = request.auth?.userId
+      return userId === undefined ? `ip:${request.ip}` : `user:${userId.toHexString()}`
+    },
     max: fastify.config.RATE_LIMIT_MAX,
     timeWindow: fastify.config.RATE_LIMIT_WINDOW_MS,
     redis: fastify.redis,
