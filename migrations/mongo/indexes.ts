@@ -6,11 +6,13 @@ import type { IndexDefinitions } from './apply.ts'
 import { agencies } from './agencies.ts'
 import { properties } from './properties.ts'
 import { refreshTokens } from './refresh-tokens.ts'
+import { units } from './units.ts'
 import { users } from './users.ts'
 
 export const indexes = {
   agencies,
   users,
   refresh_tokens: refreshTokens,
-  properties
+  properties,
+  units
 } satisfies IndexDefinitions

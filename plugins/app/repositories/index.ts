@@ -4,6 +4,7 @@ import fp from 'fastify-plugin'
 import { AgenciesRepository } from './agencies.ts'
 import { PropertiesRepository } from './properties.ts'
 import { RefreshTokensRepository } from './refresh-tokens.ts'
+import { UnitsRepository } from './units.ts'
 import { UsersRepository } from './users.ts'
 
 export interface Repositories {
@@ -11,6 +12,7 @@ export interface Repositories {
   users: UsersRepository
   refreshTokens: RefreshTokensRepository
   properties: PropertiesRepository
+  units: UnitsRepository
 }
 
 declare module 'fastify' {
@@ -26,6 +28,7 @@ export default fp(async function repositories (fastify) {
     agencies: new AgenciesRepository(db, maxTimeMS),
     users: new UsersRepository(db, maxTimeMS),
     refreshTokens: new RefreshTokensRepository(db, maxTimeMS),
-    properties: new PropertiesRepository(db, maxTimeMS)
+    properties: new PropertiesRepository(db, maxTimeMS),
+    units: new UnitsRepository(db, maxTimeMS)
   })
 }, { name: 'repositories', dependencies: ['mongodb'] })

@@ -4,6 +4,7 @@ import { ObjectId } from 'mongodb'
 import { errors, IdParams, Page } from '../../../schemas/common.ts'
 import { presentProperty, Property, PropertyCreate, PropertyListQuery, PropertyPatch } from '../../../schemas/property.ts'
 import { parseSort } from '../../../plugins/app/repositories/cursor.ts'
+import { codedError } from '../../../plugins/app/error-handler.ts'
 
 const properties: FastifyPluginAsyncTypebox = async (fastify) => {
   const repo = fastify.repos.properties
@@ -54,9 +55,12 @@ const properties: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/:id', {
-    schema: { tags: ['properties'], summary: 'Archive a property (manager); it stays readable', params: IdParams, response: { 200: Property, ...errors(400, 401, 403, 404) } }
+    schema: { tags: ['properties'], summary: 'Archive a property (manager); it stays readable', description: 'A property with current units answers 409 PROPERTY_HAS_UNITS: archive its units first.', params: IdParams, response: { 200: Property, ...errors(400, 401, 403, 404, 409) } }
   }, async (request) => {
-    const record = await repo.archive(request.auth.agencyId, new ObjectId(request.params.id))
+    const id = new ObjectId(request.params.id)
+    const currentUnits = await fastify.repos.units.countCurrentInProperty(request.auth.agencyId, id)
+    if (currentUnits > 0) throw codedError(409, 'PROPERTY_HAS_UNITS', `The property has ${currentUnits} current unit(s); archive them first`)
+    const record = await repo.archive(request.auth.agencyId, id)
     if (record === null) throw notFound()
     return presentProperty(record)
   })

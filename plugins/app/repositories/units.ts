@@ -1,0 +1,87 @@
+// Units: the lettable spaces of a property. A unit stays in the property it was
+// created in; deleting archives it, since leases and ledgers refer to it.
+import type { Db, ObjectId } from 'mongodb'
+import { AgencyCollection, isDuplicateKey, type AgencyDoc, type ListQuery, type Page } from './agency-collection.ts'
+import { codedError } from '../error-handler.ts'
+import { units as indexes } from '../../../migrations/mongo/units.ts'
+
+export const UNIT_STATUSES = ['vacant', 'occupied', 'notice', 'offline'] as const
+export type UnitStatus = typeof UNIT_STATUSES[number]
+
+export interface UnitRecord extends AgencyDoc {
+  propertyId: ObjectId
+  label: string
+  bedrooms: number
+  bathrooms: number
+  areaSqm?: number
+  marketRent: number
+  status: UnitStatus
+  archived: boolean
+  archivedAt: Date | null
+}
+
+export type UnitInput = Pick<UnitRecord, 'propertyId' | 'label' | 'bedrooms' | 'bathrooms' | 'marketRent'> & { areaSqm?: number, status?: UnitStatus }
+export type UnitChanges = Partial<Pick<UnitRecord, 'label' | 'bedrooms' | 'bathrooms' | 'areaSqm' | 'marketRent' | 'status'>>
+
+const PROJECTION = {
+  propertyId: 1, label: 1, bedrooms: 1, bathrooms: 1, areaSqm: 1, marketRent: 1, status: 1, archived: 1, archivedAt: 1, createdAt: 1, updatedAt: 1
+} as const
+
+function labelTaken (label: string) {
+  return codedError(409, 'UNIT_LABEL_TAKEN', `The property already has a unit labelled '${label}'`)
+}
+
+export class UnitsRepository {
+  readonly units: AgencyCollection<UnitRecord>
+
+  constructor (db: Db, maxTimeMS: number) {
+    this.units = new AgencyCollection<UnitRecord>(db, 'units', { maxTimeMS, indexes, projection: PROJECTION })
+  }
+
+  /** The caller checks the property; the unique label index settles concurrent creates. */
+  async create (agencyId: ObjectId, id: ObjectId, input: UnitInput): Promise<UnitRecord> {
+    const now = new Date()
+    const record: UnitRecord = { _id: id, agencyId, ...input, status: input.status ?? 'vacant', archived: false, archivedAt: null, createdAt: now, updatedAt: now }
+    try {
+      await this.units.insert(record, 'create')
+    } catch (err) {
+      if (isDuplicateKey(err)) throw labelTaken(input.label)
+      throw err
+    }
+    return record
+  }
+
+  findById (agencyId: ObjectId, id: ObjectId): Promise<UnitRecord | null> {
+    return this.units.findById(agencyId, id)
+  }
+
+  list (agencyId: ObjectId, query: ListQuery): Promise<Page<UnitRecord>> {
+    return this.units.list(agencyId, query)
+  }
+
+  async update (agencyId: ObjectId, id: ObjectId, set: UnitChanges): Promise<UnitRecord | null> {
+    try {
+      return await this.units.updateById(agencyId, id, { $set: set }, 'update')
+    } catch (err) {
+      if (isDuplicateKey(err) && set.label !== undefined) throw labelTaken(set.label)
+      throw err
+    }
+  }
+
+  /** For the lease lifecycle: a lease starting or ending moves its unit's status. */
+  setStatus (agencyId: ObjectId, id: ObjectId, status: UnitStatus): Promise<UnitRecord | null> {
+    return this.units.updateById(agencyId, id, { $set: { status } }, 'setStatus')
+  }
+
+  /** Archiving twice keeps the first archivedAt. */
+  async archive (agencyId: ObjectId, id: ObjectId): Promise<UnitRecord | null> {
+    const archived = await this.units.updateById(agencyId, id, { $set: { archived: true, archivedAt: new Date() } }, 'archive', { archived: false })
+    return archived ?? await this.units.findById(agencyId, id, 'archive')
+  }
+
+  /** Current (non-archived) units of a property: a property with any cannot be archived. */
+  async countCurrentInProperty (agencyId: ObjectId, propertyId: ObjectId): Promise<number> {
+    const { maxTimeMS, comment } = this.units.readOptions('countCurrentInProperty') // a count has no projection
+    return await this.units.collection.countDocuments(this.units.scoped(agencyId, { propertyId, archived: false }), { maxTimeMS, comment })
+  }
+}

@@ -1,0 +1,81 @@
+// Units: list, get, create, update, archive (DELETE keeps the history).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ObjectId } from 'mongodb'
+import { errors, IdParams, Page } from '../../../schemas/common.ts'
+import { presentUnit, Unit, UnitCreate, UnitListQuery, UnitPatch } from '../../../schemas/unit.ts'
+import { parseSort } from '../../../plugins/app/repositories/cursor.ts'
+
+const units: FastifyPluginAsyncTypebox = async (fastify) => {
+  const repo = fastify.repos.units
+  const notFound = () => fastify.httpErrors.notFound('No such unit')
+
+  fastify.get('/', {
+    schema: {
+      tags: ['units'],
+      summary: 'List units (current by default), by keyset page',
+      description: 'Filters: archived, propertyId, status (propertyId and status together too). Sorts: label, createdAt, updatedAt, marketRent (prefix - for descending). updatedSince lists changes oldest first, archived included.',
+      querystring: UnitListQuery,
+      response: { 200: Page(Unit), ...errors(400, 401) }
+    }
+  }, async (request) => {
+    const { archived, propertyId, status, sort, limit, cursor, updatedSince } = request.query
+    const page = await repo.list(request.auth.agencyId, {
+      equals: { archived, propertyId: propertyId === undefined ? undefined : new ObjectId(propertyId), status },
+      sort: parseSort(sort ?? 'label'),
+      limit: limit ?? 25,
+      cursor,
+      updatedSince: updatedSince === undefined ? undefined : new Date(updatedSince)
+    })
+    return { items: page.items.map(presentUnit), nextCursor: page.nextCursor }
+  })
+
+  fastify.get('/:id', {
+    schema: { tags: ['units'], summary: 'One unit', params: IdParams, response: { 200: Unit, ...errors(400, 401, 404) } }
+  }, async (request) => {
+    const record = await repo.findById(request.auth.agencyId, new ObjectId(request.params.id))
+    if (record === null) throw notFound()
+    return presentUnit(record)
+  })
+
+  fastify.post('/', {
+    schema: {
+      tags: ['units'],
+      summary: 'Create a unit in a current property (manager)',
+      description: 'A label already used in the property answers 409 UNIT_LABEL_TAKEN.',
+      body: UnitCreate,
+      response: { 201: Unit, ...errors(400, 401, 403, 404, 409) }
+    }
+  }, async (request, reply) => {
+    const { agencyId } = request.auth
+    const propertyId = new ObjectId(request.body.propertyId)
+    const property = await fastify.repos.properties.findById(agencyId, propertyId)
+    if (property === null || property.archived) throw fastify.httpErrors.notFound(`No current property ${request.body.propertyId} in this agency`)
+    const record = await repo.create(agencyId, new ObjectId(), { ...request.body, propertyId })
+    reply.code(201).header('location', `/v1/units/${record._id.toHexString()}`)
+    return presentUnit(record)
+  })
+
+  fastify.patch('/:id', {
+    schema: {
+      tags: ['units'],
+      summary: 'Change a unit (manager); its property cannot change',
+      params: IdParams,
+      body: UnitPatch,
+      response: { 200: Unit, ...errors(400, 401, 403, 404, 409) }
+    }
+  }, async (request) => {
+    const record = await repo.update(request.auth.agencyId, new ObjectId(request.params.id), request.body)
+    if (record === null) throw notFound()
+    return presentUnit(record)
+  })
+
+  fastify.delete('/:id', {
+    schema: { tags: ['units'], summary: 'Archive a unit (manager); it stays readable', params: IdParams, response: { 200: Unit, ...errors(400, 401, 403, 404) } }
+  }, async (request) => {
+    const record = await repo.archive(request.auth.agencyId, new ObjectId(request.params.id))
+    if (record === null) throw notFound()
+    return presentUnit(record)
+  })
+}
+
+export default units

@@ -1,0 +1,71 @@
+import { Type, type Static } from 'typebox'
+import { IsoDateTime, Money, ObjectIdString, PageQuery, SortParam } from './common.ts'
+import { UNIT_STATUSES, type UnitRecord } from '../plugins/app/repositories/units.ts'
+
+const Label = Type.String({ minLength: 1, maxLength: 100, description: 'the unit\'s name within its property, e.g. "Flat 2B"; unique per property' })
+const Rooms = Type.Integer({ minimum: 0, maximum: 20 })
+const AreaSqm = Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'floor area in whole square metres' })
+export const UnitStatus = Type.Enum(UNIT_STATUSES)
+
+export const Unit = Type.Object({
+  id: ObjectIdString,
+  propertyId: ObjectIdString,
+  label: Label,
+  bedrooms: Rooms,
+  bathrooms: Rooms,
+  areaSqm: Type.Optional(AreaSqm),
+  marketRent: Money,
+  status: UnitStatus,
+  archived: Type.Boolean(),
+  archivedAt: Type.Union([IsoDateTime, Type.Null()]),
+  createdAt: IsoDateTime,
+  updatedAt: IsoDateTime
+})
+export type Unit = Static<typeof Unit>
+
+export const UnitCreate = Type.Object({
+  propertyId: ObjectIdString,
+  label: Label,
+  bedrooms: Rooms,
+  bathrooms: Rooms,
+  areaSqm: Type.Optional(AreaSqm),
+  marketRent: Money,
+  status: Type.Optional(UnitStatus)
+}, { additionalProperties: false })
+
+// No propertyId: a unit stays in the property it was created in.
+export const UnitPatch = Type.Object({
+  label: Type.Optional(Label),
+  bedrooms: Type.Optional(Rooms),
+  bathrooms: Type.Optional(Rooms),
+  areaSqm: Type.Optional(AreaSqm),
+  marketRent: Type.Optional(Money),
+  status: Type.Optional(UnitStatus)
+}, { additionalProperties: false, minProperties: 1 })
+
+export const UNIT_SORTS = ['label', 'createdAt', 'updatedAt', 'marketRent'] as const
+
+export const UnitListQuery = Type.Object({
+  archived: Type.Optional(Type.Boolean({ default: false, description: 'archived units instead of current ones' })),
+  propertyId: Type.Optional(ObjectIdString),
+  status: Type.Optional(UnitStatus),
+  sort: SortParam(UNIT_SORTS, 'label'),
+  ...PageQuery
+}, { additionalProperties: false })
+
+export function presentUnit (record: UnitRecord): Unit {
+  return {
+    id: record._id.toHexString(),
+    propertyId: record.propertyId.toHexString(),
+    label: record.label,
+    bedrooms: record.bedrooms,
+    bathrooms: record.bathrooms,
+    ...(record.areaSqm !== undefined ? { areaSqm: record.areaSqm } : {}),
+    marketRent: record.marketRent,
+    status: record.status,
+    archived: record.archived,
+    archivedAt: record.archivedAt?.toISOString() ?? null,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString()
+  }
+}
