@@ -44,8 +44,8 @@ export const postgres: Service = {
     }
 
     const settings = ['max_connections=200']
-    // Durability is pointless for test data, and skipping it makes writes much faster.
-    if (layout.profile === 'test') settings.push('fsync=off', 'synchronous_commit=off', 'full_page_writes=off')
+    // Durability is pointless for test and benchmark data, and skipping it makes writes much faster.
+    if (layout.profile !== 'dev') settings.push('fsync=off', 'synchronous_commit=off', 'full_page_writes=off')
     // pg_ctl hands -o to a shell, hence the quoted socket folder.
     const serverOptions = ['-h 127.0.0.1', `-p ${port}`, `-k ${shellQuote(dir)}`, ...settings.map(s => `-c ${s}`)].join(' ')
     logProgress(layout.profile, `starting postgres on 127.0.0.1:${port}`)

@@ -1,9 +1,10 @@
 // Where one profile's services listen and keep their files. Profiles run side by side:
-// the dev stack keeps demo data while the test stack is recreated freely.
+// the dev stack keeps demo data while the test stack is recreated freely, and the bench
+// stack keeps benchmark datasets in memory between runs (npm run bench).
 import os from 'node:os'
 import path from 'node:path'
 
-export const PROFILES = ['dev', 'test'] as const
+export const PROFILES = ['dev', 'test', 'bench'] as const
 export type Profile = typeof PROFILES[number]
 
 export interface StackLayout {
@@ -18,7 +19,8 @@ export interface StackLayout {
 
 const DEFAULT_PORTS: Record<Profile, StackLayout['ports']> = {
   dev: { mongo: 37017, postgres: 55432, redis: 56379 },
-  test: { mongo: 37018, postgres: 55433, redis: 56380 }
+  test: { mongo: 37018, postgres: 55433, redis: 56380 },
+  bench: { mongo: 37019, postgres: 55434, redis: 56381 }
 }
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..')

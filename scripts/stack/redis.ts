@@ -29,8 +29,9 @@ export const redis: Service = {
     await mkdir(dir(layout), { recursive: true })
     await mkdir(layout.logDir, { recursive: true })
 
-    // dev keeps Redis's default snapshots (dump.rdb in its folder); test data is throwaway.
-    const persistence = layout.profile === 'test' ? ['--save', '', '--appendonly', 'no'] : []
+    // dev keeps Redis's default snapshots (dump.rdb in its folder); test and bench data is
+    // throwaway (and a snapshot's fork in the middle of a benchmark would skew it).
+    const persistence = layout.profile !== 'dev' ? ['--save', '', '--appendonly', 'no'] : []
     logProgress(layout.profile, `starting redis on 127.0.0.1:${port}`)
     await run(server, [
       '--bind', '127.0.0.1',
