@@ -1,7 +1,26 @@
-// The tasks the worker runs (name = file name, kebab-case) and the crontab.
-// Crontab lines carry an explicit id= so renaming a task never re-runs history.
+// The tasks the worker runs (task name = file name) and the crontab. Every
+// crontab line has an explicit id= (renaming a task never re-runs history) and
+// a jobKey (a run still queued is not doubled); fill= catches up runs missed
+// while no worker was up. Times are UTC.
+import type { FastifyInstance } from 'fastify'
 import type { TaskList } from 'graphile-worker'
+import { endExpiredLeases } from './end-expired-leases.ts'
+import { generateRentCharges } from './generate-rent-charges.ts'
+import { markOverdueCharges } from './mark-overdue-charges.ts'
+import { repairLedgerProjections } from './repair-ledger-projections.ts'
 
-export const taskList: TaskList = {}
+export function createTaskList (app: FastifyInstance): TaskList {
+  return {
+    'generate-rent-charges': generateRentCharges(app),
+    'mark-overdue-charges': markOverdueCharges(app),
+    'end-expired-leases': endExpiredLeases(app),
+    'repair-ledger-projections': repairLedgerProjections(app)
+  }
+}
 
-export const crontab = ''
+export const crontab = [
+  '10 0 * * * generate-rent-charges ?id=generate-rent-charges&fill=3d&jobKey=generate-rent-charges',
+  '20 0 * * * mark-overdue-charges ?id=mark-overdue-charges&fill=3d&jobKey=mark-overdue-charges',
+  '30 0 * * * end-expired-leases ?id=end-expired-leases&fill=3d&jobKey=end-expired-leases',
+  '*/5 * * * * repair-ledger-projections ?id=repair-ledger-projections&jobKey=repair-ledger-projections'
+].join('\n')

@@ -41,6 +41,7 @@ export const Errors = {
   403: errorRef('The caller\'s role does not allow this'),
   404: errorRef('No such item in the caller\'s agency'),
   409: errorRef('Conflicts with the current state'),
+  422: errorRef('Well-formed but not acceptable (IDEMPOTENCY_KEY_REUSED…)'),
   429: errorRef('Rate limited')
 } as const
 

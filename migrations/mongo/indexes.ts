@@ -4,8 +4,15 @@
 // query shape the suite sent against them.
 import type { IndexDefinitions } from './apply.ts'
 import { agencies } from './agencies.ts'
+import { charges } from './charges.ts'
+import { idempotencyKeys } from './idempotency-keys.ts'
+import { leases } from './leases.ts'
+import { ledgers } from './ledgers.ts'
+import { maintenanceRequests } from './maintenance-requests.ts'
+import { payments } from './payments.ts'
 import { properties } from './properties.ts'
 import { refreshTokens } from './refresh-tokens.ts'
+import { tenants } from './tenants.ts'
 import { units } from './units.ts'
 import { users } from './users.ts'
 
@@ -14,5 +21,12 @@ export const indexes = {
   users,
   refresh_tokens: refreshTokens,
   properties,
-  units
+  tenants,
+  leases,
+  ledgers,
+  charges,
+  payments,
+  idempotency_keys: idempotencyKeys,
+  units,
+  maintenance_requests: maintenanceRequests
 } satisfies IndexDefinitions

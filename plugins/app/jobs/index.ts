@@ -6,7 +6,7 @@
 import fp from 'fastify-plugin'
 import { EventEmitter } from 'node:events'
 import { makeWorkerUtils, parseCrontab, run, type Runner, type TaskList, type WorkerEvents, type WorkerUtils } from 'graphile-worker'
-import { taskList as defaultTasks, crontab as defaultCrontab } from '../../../jobs/index.ts'
+import { createTaskList, crontab as defaultCrontab } from '../../../jobs/index.ts'
 import { graphileLogger } from './pino-logger.ts'
 import { recordJobMetrics, recordQueueDepth } from './job-metrics.ts'
 
@@ -40,7 +40,7 @@ export default fp<JobsOptions>(async function jobs (fastify, opts) {
       pgPool,
       logger,
       events,
-      taskList: opts.tasks ?? defaultTasks,
+      taskList: opts.tasks ?? createTaskList(fastify),
       // Parsed here: an empty crontab string would make the runner look for a crontab file.
       parsedCronItems: parseCrontab(opts.crontab ?? defaultCrontab),
       concurrency: config.WORKER_CONCURRENCY,
@@ -56,4 +56,4 @@ export default fp<JobsOptions>(async function jobs (fastify, opts) {
     if (runner !== null) await runner.stop()
     await utils.release()
   })
-}, { name: 'jobs', dependencies: ['postgres', 'metrics'] })
+}, { name: 'jobs', dependencies: ['postgres', 'metrics', 'repositories', 'ledger', 'lease-lifecycle'] })

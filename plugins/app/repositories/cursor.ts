@@ -49,3 +49,15 @@ export function afterCursor (sort: Sort, value: SortValue, id: ObjectId): Record
   const beyond = sort.direction === 1 ? '$gt' : '$lt'
   return { $or: [{ [sort.field]: { [beyond]: value } }, { [sort.field]: value, _id: { [beyond]: id } }] }
 }
+
+export interface PageParams { sort?: string | undefined, limit?: number | undefined, cursor?: string | undefined, updatedSince?: string | undefined }
+
+/** The paging part of a list query, from a route's validated query string. */
+export function pageOptions (params: PageParams, defaultSort: string) {
+  return {
+    sort: parseSort(params.sort ?? defaultSort),
+    limit: params.limit ?? 25,
+    cursor: params.cursor,
+    updatedSince: params.updatedSince === undefined ? undefined : new Date(params.updatedSince)
+  }
+}

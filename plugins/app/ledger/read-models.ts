@@ -1,0 +1,111 @@
+// From a ledger version to its read models: the settlement of its facts, and
+// the charge and payment documents the lists and the API read.
+import type { LedgerRecord } from '../repositories/ledgers.ts'
+import type { ChargeRecord } from '../repositories/charges.ts'
+import type { PaymentRecord } from '../repositories/payments.ts'
+import { aging, settle, type AgingBucket, type LedgerCharge, type LedgerPayment, type Settlement } from './allocate.ts'
+
+function ledgerCharges (ledger: Pick<LedgerRecord, 'charges'>): LedgerCharge[] {
+  return ledger.charges.map((c) => ({ id: c._id.toHexString(), kind: c.kind, key: c.key, dueDate: c.dueDate, amount: c.amount, voided: c.voided, createdAt: c.createdAt }))
+}
+
+export function settlementOf (ledger: Pick<LedgerRecord, 'charges' | 'payments'>): Settlement {
+  const charges = ledgerCharges(ledger)
+  const payments: LedgerPayment[] = ledger.payments.map((p) => ({ id: p._id.toHexString(), amount: p.amount, receivedAt: p.receivedAt, reversed: p.reversed }))
+  return settle(charges, payments)
+}
+
+export function startOfUtcDay (at: Date): Date {
+  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()))
+}
+
+export function chargeDocs (ledger: LedgerRecord, settlement: Settlement, now: Date, only?: ReadonlySet<string>): ChargeRecord[] {
+  const today = startOfUtcDay(now)
+  return ledger.charges.filter((c) => only === undefined || only.has(c._id.toHexString())).map((c) => {
+    const paid = c.voided ? 0 : settlement.paid.get(c._id.toHexString()) ?? 0
+    const outstanding = c.voided ? 0 : c.amount - paid
+    const status = c.voided ? 'voided' as const : outstanding === 0 ? 'paid' as const : 'open' as const
+    return {
+      _id: c._id,
+      agencyId: ledger.agencyId,
+      leaseId: ledger._id,
+      propertyId: ledger.propertyId,
+      unitId: ledger.unitId,
+      kind: c.kind,
+      period: c.key?.startsWith('rent:') === true ? c.key.slice('rent:'.length) : null,
+      description: c.description,
+      dueDate: c.dueDate,
+      amount: c.amount,
+      paid,
+      outstanding,
+      status,
+      overdue: status === 'open' && c.dueDate < today,
+      voidedAt: c.voidedAt,
+      ledgerVersion: ledger.version,
+      createdAt: c.createdAt,
+      updatedAt: now
+    }
+  })
+}
+
+export function paymentDocs (ledger: LedgerRecord, settlement: Settlement, now: Date, only?: ReadonlySet<string>): PaymentRecord[] {
+  const chargesById = new Map(ledger.charges.map((c) => [c._id.toHexString(), c._id]))
+  return ledger.payments.filter((p) => only === undefined || only.has(p._id.toHexString())).map((p) => {
+    const id = p._id.toHexString()
+    return {
+      _id: p._id,
+      agencyId: ledger.agencyId,
+      leaseId: ledger._id,
+      propertyId: ledger.propertyId,
+      unitId: ledger.unitId,
+      amount: p.amount,
+      receivedAt: p.receivedAt,
+      method: p.method,
+      reference: p.reference,
+      status: p.reversed ? 'reversed' as const : 'applied' as const,
+      applied: settlement.applied.get(id) ?? 0,
+      allocations: settlement.allocations.filter((a) => a.paymentId === id).map((a) => ({ chargeId: chargesById.get(a.chargeId)!, amount: a.amount })),
+      reversedAt: p.reversedAt,
+      reversalReason: p.reversalReason,
+      ledgerVersion: ledger.version,
+      createdAt: p.createdAt,
+      updatedAt: now
+    }
+  })
+}
+
+/** Items whose derived amounts differ between two settlements of the same ledger. */
+export function movedItems (before: Settlement, after: Settlement): Set<string> {
+  const moved = new Set<string>()
+  for (const [id, paid] of after.paid) if (before.paid.get(id) !== paid) moved.add(id)
+  for (const [id, applied] of after.applied) if (before.applied.get(id) !== applied) moved.add(id)
+  const allocationsOf = (settlement: Settlement) => {
+    const byPayment = new Map<string, string>()
+    for (const a of settlement.allocations) byPayment.set(a.paymentId, `${byPayment.get(a.paymentId) ?? ''}${a.chargeId}:${a.amount};`)
+    return byPayment
+  }
+  const beforeAllocations = allocationsOf(before)
+  for (const [paymentId, allocations] of allocationsOf(after)) if (beforeAllocations.get(paymentId) !== allocations) moved.add(paymentId)
+  for (const paymentId of beforeAllocations.keys()) if (!after.allocations.some((a) => a.paymentId === paymentId)) moved.add(paymentId)
+  return moved
+}
+
+export interface BalanceFigures {
+  totalCharged: number
+  totalPaid: number
+  outstanding: number
+  credit: number
+  aging: Record<AgingBucket, number>
+}
+
+export function balanceOf (ledger: Pick<LedgerRecord, 'charges' | 'payments'> | null, on: Date): BalanceFigures {
+  if (ledger === null) return { totalCharged: 0, totalPaid: 0, outstanding: 0, credit: 0, aging: { '0-30': 0, '31-60': 0, '61-90': 0, '90+': 0 } }
+  const settlement = settlementOf(ledger)
+  return {
+    totalCharged: settlement.totalCharged,
+    totalPaid: settlement.totalPaid,
+    outstanding: settlement.outstanding,
+    credit: settlement.credit,
+    aging: aging(ledgerCharges(ledger), settlement.paid, on)
+  }
+}

@@ -1,0 +1,65 @@
+// Charges: what a lease owes (monthly rent, fees, deposits…). The documents
+// here are projections of the lease's ledger — written from it, never edited on
+// their own — so they can be listed and filtered across the agency.
+import type { Db, ObjectId } from 'mongodb'
+import { AgencyCollection, type AgencyDoc, type ListQuery, type Page } from './agency-collection.ts'
+import { writeProjection } from './projection.ts'
+import { charges as indexes } from '../../../migrations/mongo/charges.ts'
+
+export const CHARGE_KINDS = ['rent', 'fee', 'deposit', 'utility', 'repair', 'other'] as const
+export type ChargeKind = typeof CHARGE_KINDS[number]
+export type ChargeStatus = 'open' | 'paid' | 'voided'
+
+export interface ChargeRecord extends AgencyDoc {
+  leaseId: ObjectId
+  propertyId: ObjectId
+  unitId: ObjectId
+  kind: ChargeKind
+  /** YYYY-MM for rent */
+  period: string | null
+  description: string
+  dueDate: Date
+  amount: number
+  paid: number
+  outstanding: number
+  status: ChargeStatus
+  /** open and past its due date */
+  overdue: boolean
+  voidedAt: Date | null
+  ledgerVersion: number
+}
+
+const PROJECTION = {
+  agencyId: 1, leaseId: 1, propertyId: 1, unitId: 1, kind: 1, period: 1, description: 1, dueDate: 1, amount: 1, paid: 1, outstanding: 1,
+  status: 1, overdue: 1, voidedAt: 1, ledgerVersion: 1, createdAt: 1, updatedAt: 1
+} as const
+
+export class ChargesRepository {
+  readonly charges: AgencyCollection<ChargeRecord>
+
+  constructor (db: Db, maxTimeMS: number) {
+    this.charges = new AgencyCollection<ChargeRecord>(db, 'charges', { maxTimeMS, indexes, projection: PROJECTION })
+  }
+
+  findById (agencyId: ObjectId, id: ObjectId): Promise<ChargeRecord | null> {
+    return this.charges.findById(agencyId, id)
+  }
+
+  list (agencyId: ObjectId, query: ListQuery): Promise<Page<ChargeRecord>> {
+    return this.charges.list(agencyId, query)
+  }
+
+  project (docs: ChargeRecord[]): Promise<void> {
+    return writeProjection(this.charges.collection, docs, this.charges.writeOptions('project'))
+  }
+
+  /** Scheduled job: open charges (any agency) due before a date become overdue. Safe to repeat. */
+  async adminMarkOverdue (dueBefore: Date): Promise<number> {
+    const result = await this.charges.collection.updateMany(
+      { status: 'open', overdue: false, dueDate: { $lt: dueBefore } },
+      { $set: { overdue: true, updatedAt: new Date() } },
+      this.charges.writeOptions('adminMarkOverdue')
+    )
+    return result.modifiedCount
+  }
+}

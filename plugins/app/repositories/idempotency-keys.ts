@@ -1,0 +1,74 @@
+// Idempotency keys: the first request with a key claims it and names the
+// resource it creates; a replay (or a concurrent duplicate) finds the claim,
+// resumes the same creation, and answers with the first response once stored.
+import { createHash } from 'node:crypto'
+import type { Db, ObjectId } from 'mongodb'
+import { isDuplicateKey } from './agency-collection.ts'
+
+export interface StoredResponse { statusCode: number, body: unknown }
+
+export interface IdempotencyRecord {
+  _id: string
+  agencyId: ObjectId
+  requestHash: string
+  resourceId: ObjectId
+  response: StoredResponse | null
+  createdAt: Date
+  expiresAt: Date
+}
+
+const TTL_MS = 24 * 3_600_000
+
+// Key order must not matter: clients may serialise the same body differently.
+function canonical (value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical)
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]))
+  }
+  return value
+}
+
+export function requestHash (body: unknown): string {
+  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex')
+}
+
+export class IdempotencyKeysRepository {
+  readonly collection
+  readonly maxTimeMS: number
+
+  constructor (db: Db, maxTimeMS: number) {
+    this.collection = db.collection<IdempotencyRecord>('idempotency_keys')
+    this.maxTimeMS = maxTimeMS
+  }
+
+  private options (method: string) {
+    return { maxTimeMS: this.maxTimeMS, comment: `repo:idempotency_keys.${method}` }
+  }
+
+  /** Claims a key for a new resource id, or returns the existing claim. */
+  async claim (agencyId: ObjectId, scope: string, key: string, hash: string, resourceId: ObjectId): Promise<IdempotencyRecord> {
+    const now = new Date()
+    const record: IdempotencyRecord = {
+      _id: `${agencyId.toHexString()}:${scope}:${key}`, agencyId, requestHash: hash, resourceId, response: null, createdAt: now, expiresAt: new Date(now.getTime() + TTL_MS)
+    }
+    try {
+      await this.collection.insertOne(record, this.options('claim'))
+      return record
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err
+    }
+    const existing = await this.collection.findOne({ _id: record._id, agencyId }, { ...this.options('claim'), projection: { agencyId: 1, requestHash: 1, resourceId: 1, response: 1, createdAt: 1, expiresAt: 1 } })
+    if (existing === null) throw new Error('idempotency key vanished between claim and read')
+    return existing
+  }
+
+  /** Stores the first response; a later writer keeps the first one and gets it back. */
+  async complete (agencyId: ObjectId, id: string, response: StoredResponse): Promise<StoredResponse> {
+    const updated = await this.collection.findOneAndUpdate({ _id: id, agencyId, response: null }, { $set: { response } }, {
+      ...this.options('complete'), projection: { response: 1 }, returnDocument: 'after'
+    })
+    if (updated?.response != null) return updated.response
+    const first = await this.collection.findOne({ _id: id, agencyId }, { ...this.options('complete'), projection: { response: 1 } })
+    return first?.response ?? response
+  }
+}

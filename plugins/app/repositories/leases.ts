@@ -1,0 +1,96 @@
+// Leases: a unit let to one or more tenants between two dates, for a rent due
+// on a day of the month. Status moves draft → active → ended | terminated, or
+// draft → cancelled. While a lease is active it holds `activeUnitId` (unique,
+// sparse): the database itself refuses a second active lease on a unit.
+import type { Db, ObjectId } from 'mongodb'
+import { AgencyCollection, type AgencyDoc, type ListQuery, type Page } from './agency-collection.ts'
+import { afterCursor } from './cursor.ts'
+import { leases as indexes } from '../../../migrations/mongo/leases.ts'
+
+export const LEASE_STATUSES = ['draft', 'active', 'ended', 'terminated', 'cancelled'] as const
+export type LeaseStatus = typeof LEASE_STATUSES[number]
+export const CLOSED_STATUSES: readonly LeaseStatus[] = ['ended', 'terminated', 'cancelled']
+
+export interface LeaseRecord extends AgencyDoc {
+  unitId: ObjectId
+  propertyId: ObjectId
+  tenantIds: ObjectId[]
+  startDate: Date
+  endDate: Date | null
+  rent: number
+  deposit: number
+  dueDay: number
+  status: LeaseStatus
+  notes?: string
+  activeUnitId?: ObjectId
+  /** the due date of the next rent charge to generate; set while active */
+  nextRentDueDate: Date | null
+  activatedAt: Date | null
+  endedAt: Date | null
+  endReason: string | null
+}
+
+export type LeaseTerms = Pick<LeaseRecord, 'startDate' | 'endDate' | 'rent' | 'deposit' | 'dueDay' | 'tenantIds'> & { notes?: string }
+
+const PROJECTION = {
+  agencyId: 1, unitId: 1, propertyId: 1, tenantIds: 1, startDate: 1, endDate: 1, rent: 1, deposit: 1, dueDay: 1, status: 1, notes: 1,
+  nextRentDueDate: 1, activatedAt: 1, endedAt: 1, endReason: 1, createdAt: 1, updatedAt: 1
+} as const
+
+export class LeasesRepository {
+  readonly leases: AgencyCollection<LeaseRecord>
+
+  constructor (db: Db, maxTimeMS: number) {
+    this.leases = new AgencyCollection<LeaseRecord>(db, 'leases', { maxTimeMS, indexes, projection: PROJECTION })
+  }
+
+  async create (record: LeaseRecord): Promise<void> {
+    await this.leases.insert(record, 'create')
+  }
+
+  findById (agencyId: ObjectId, id: ObjectId): Promise<LeaseRecord | null> {
+    return this.leases.findById(agencyId, id)
+  }
+
+  list (agencyId: ObjectId, query: ListQuery): Promise<Page<LeaseRecord>> {
+    return this.leases.list(agencyId, query)
+  }
+
+  /** Changes a lease only while it is in one of the given statuses. */
+  update (agencyId: ObjectId, id: ObjectId, set: Partial<LeaseRecord>, inStatus: readonly LeaseStatus[]): Promise<LeaseRecord | null> {
+    return this.leases.updateById(agencyId, id, { $set: set }, 'update', { status: { $in: inStatus } })
+  }
+
+  /** Draft → active; throws E11000 when the unit already has an active lease. */
+  activate (agencyId: ObjectId, id: ObjectId, unitId: ObjectId, nextRentDueDate: Date | null): Promise<LeaseRecord | null> {
+    return this.leases.updateById(agencyId, id, {
+      $set: { status: 'active', activeUnitId: unitId, activatedAt: new Date(), nextRentDueDate }
+    }, 'activate', { status: 'draft' })
+  }
+
+  /** Active → ended or terminated: the unit is free again. */
+  close (agencyId: ObjectId, id: ObjectId, status: 'ended' | 'terminated', endDate: Date, reason: string | null): Promise<LeaseRecord | null> {
+    return this.leases.updateById(agencyId, id, {
+      $set: { status, endDate, endedAt: new Date(), endReason: reason, nextRentDueDate: null },
+      $unset: { activeUnitId: '' }
+    }, 'close', { status: 'active' })
+  }
+
+  /** Moves the rent schedule on, only from the date the caller saw (a re-run never skips a month). */
+  advanceRent (agencyId: ObjectId, id: ObjectId, from: Date, to: Date | null): Promise<LeaseRecord | null> {
+    return this.leases.updateById(agencyId, id, { $set: { nextRentDueDate: to } }, 'advanceRent', { status: 'active', nextRentDueDate: from })
+  }
+
+  /** Scheduled job: active leases (any agency) whose next rent is due by a date, by due date, after a keyset position. */
+  async adminRentDue (by: Date, after: { date: Date, id: ObjectId } | null, limit: number): Promise<LeaseRecord[]> {
+    const filter: Record<string, unknown> = { status: 'active', nextRentDueDate: { $lte: by } }
+    if (after !== null) filter.$and = [afterCursor({ field: 'nextRentDueDate', direction: 1 }, after.date, after.id)]
+    return await this.leases.collection.find(filter, this.leases.readOptions('adminRentDue'))
+      .sort({ nextRentDueDate: 1, _id: 1 }).limit(limit).toArray()
+  }
+
+  /** Scheduled job: active leases (any agency) that ended before a date. */
+  async adminExpired (before: Date, limit: number): Promise<LeaseRecord[]> {
+    return await this.leases.collection.find({ status: 'active', endDate: { $lt: before } }, this.leases.readOptions('adminExpired')).limit(limit).toArray()
+  }
+}

@@ -1,0 +1,52 @@
+// Payments: money received for a lease, allocated to its oldest open charges.
+// Like charges, the documents are projections of the lease's ledger.
+import type { Db, ObjectId } from 'mongodb'
+import { AgencyCollection, type AgencyDoc, type ListQuery, type Page } from './agency-collection.ts'
+import { writeProjection } from './projection.ts'
+import { payments as indexes } from '../../../migrations/mongo/payments.ts'
+
+export const PAYMENT_METHODS = ['bank_transfer', 'card', 'cash', 'check', 'direct_debit', 'other'] as const
+export type PaymentMethod = typeof PAYMENT_METHODS[number]
+export type PaymentStatus = 'applied' | 'reversed'
+
+export interface PaymentRecord extends AgencyDoc {
+  leaseId: ObjectId
+  propertyId: ObjectId
+  unitId: ObjectId
+  amount: number
+  receivedAt: Date
+  method: PaymentMethod
+  reference: string | null
+  status: PaymentStatus
+  /** the part settling charges; the rest is the lease's credit */
+  applied: number
+  allocations: Array<{ chargeId: ObjectId, amount: number }>
+  reversedAt: Date | null
+  reversalReason: string | null
+  ledgerVersion: number
+}
+
+const PROJECTION = {
+  agencyId: 1, leaseId: 1, propertyId: 1, unitId: 1, amount: 1, receivedAt: 1, method: 1, reference: 1, status: 1, applied: 1, allocations: 1,
+  reversedAt: 1, reversalReason: 1, ledgerVersion: 1, createdAt: 1, updatedAt: 1
+} as const
+
+export class PaymentsRepository {
+  readonly payments: AgencyCollection<PaymentRecord>
+
+  constructor (db: Db, maxTimeMS: number) {
+    this.payments = new AgencyCollection<PaymentRecord>(db, 'payments', { maxTimeMS, indexes, projection: PROJECTION })
+  }
+
+  findById (agencyId: ObjectId, id: ObjectId): Promise<PaymentRecord | null> {
+    return this.payments.findById(agencyId, id)
+  }
+
+  list (agencyId: ObjectId, query: ListQuery): Promise<Page<PaymentRecord>> {
+    return this.payments.list(agencyId, query)
+  }
+
+  project (docs: PaymentRecord[]): Promise<void> {
+    return writeProjection(this.payments.collection, docs, this.payments.writeOptions('project'))
+  }
+}

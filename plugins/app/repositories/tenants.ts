@@ -1,0 +1,75 @@
+// Tenants: the people who rent (the tenancy boundary is the agency, not them).
+// Deleting archives: leases refer to tenants, and history must stay readable.
+// An email is not unique: members of one household may share one.
+import type { Db, ObjectId } from 'mongodb'
+import { AgencyCollection, type AgencyDoc, type ListQuery, type Page } from './agency-collection.ts'
+import { tenants as indexes } from '../../../migrations/mongo/tenants.ts'
+
+export interface TenantRecord extends AgencyDoc {
+  firstName: string
+  lastName: string
+  /** lowercase */
+  email?: string
+  /** E.164 */
+  phone?: string
+  /** a calendar date, YYYY-MM-DD: a birthday has no time zone */
+  dateOfBirth?: string
+  notes?: string
+  archived: boolean
+  archivedAt: Date | null
+}
+
+const OPTIONAL_FIELDS = ['email', 'phone', 'dateOfBirth', 'notes'] as const
+type OptionalField = typeof OPTIONAL_FIELDS[number]
+
+export type TenantInput = Pick<TenantRecord, 'firstName' | 'lastName' | OptionalField>
+/** A change: null removes an optional field. */
+export type TenantChange = Partial<Pick<TenantRecord, 'firstName' | 'lastName'>> & { [F in OptionalField]?: string | null }
+
+const PROJECTION = {
+  firstName: 1, lastName: 1, email: 1, phone: 1, dateOfBirth: 1, notes: 1, archived: 1, archivedAt: 1, createdAt: 1, updatedAt: 1
+} as const
+
+export class TenantsRepository {
+  readonly tenants: AgencyCollection<TenantRecord>
+
+  constructor (db: Db, maxTimeMS: number) {
+    this.tenants = new AgencyCollection<TenantRecord>(db, 'tenants', { maxTimeMS, indexes, projection: PROJECTION })
+  }
+
+  async create (agencyId: ObjectId, id: ObjectId, input: TenantInput): Promise<TenantRecord> {
+    const now = new Date()
+    const record: TenantRecord = { _id: id, agencyId, ...input, archived: false, archivedAt: null, createdAt: now, updatedAt: now }
+    await this.tenants.insert(record, 'create')
+    return record
+  }
+
+  findById (agencyId: ObjectId, id: ObjectId): Promise<TenantRecord | null> {
+    return this.tenants.findById(agencyId, id)
+  }
+
+  /** The agency's tenants among these ids: a caller compares the count to know whether all belong to the agency. */
+  findByIds (agencyId: ObjectId, ids: ObjectId[]): Promise<TenantRecord[]> {
+    return this.tenants.findByIds(agencyId, ids)
+  }
+
+  list (agencyId: ObjectId, query: ListQuery): Promise<Page<TenantRecord>> {
+    return this.tenants.list(agencyId, query)
+  }
+
+  update (agencyId: ObjectId, id: ObjectId, change: TenantChange): Promise<TenantRecord | null> {
+    const $set: Record<string, unknown> = {}
+    const $unset: Record<string, ''> = {}
+    for (const [field, value] of Object.entries(change)) {
+      if (value === null) $unset[field] = ''
+      else if (value !== undefined) $set[field] = value
+    }
+    return this.tenants.updateById(agencyId, id, Object.keys($unset).length > 0 ? { $set, $unset } : { $set }, 'update')
+  }
+
+  /** Archiving twice keeps the first archivedAt. */
+  async archive (agencyId: ObjectId, id: ObjectId): Promise<TenantRecord | null> {
+    const archived = await this.tenants.updateById(agencyId, id, { $set: { archived: true, archivedAt: new Date() } }, 'archive', { archived: false })
+    return archived ?? await this.tenants.findById(agencyId, id, 'archive')
+  }
+}

@@ -1,0 +1,76 @@
+// Tenants (the renters): list, get, create, update, archive (DELETE keeps the
+// history leases refer to). Emails are stored and matched lowercase.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ObjectId } from 'mongodb'
+import { errors, IdParams, Page } from '../../../schemas/common.ts'
+import { presentTenant, Tenant, TenantCreate, TenantListQuery, TenantPatch } from '../../../schemas/tenant.ts'
+import { parseSort } from '../../../plugins/app/repositories/cursor.ts'
+import { normaliseEmail } from '../../../plugins/app/sessions.ts'
+
+const tenants: FastifyPluginAsyncTypebox = async (fastify) => {
+  const repo = fastify.repos.tenants
+  const notFound = () => fastify.httpErrors.notFound('No such tenant')
+
+  fastify.get('/', {
+    schema: {
+      tags: ['tenants'],
+      summary: 'List tenants (current by default), by keyset page',
+      description: 'Filters: archived, email (exact, any case). Sorts: lastName, createdAt, updatedAt (prefix - for descending). updatedSince lists changes oldest first, archived included.',
+      querystring: TenantListQuery,
+      response: { 200: Page(Tenant), ...errors(400, 401) }
+    }
+  }, async (request) => {
+    const { archived, email, sort, limit, cursor, updatedSince } = request.query
+    const page = await repo.list(request.auth.agencyId, {
+      equals: { archived, email: email === undefined ? undefined : normaliseEmail(email) },
+      sort: parseSort(sort ?? 'lastName'),
+      limit: limit ?? 25,
+      cursor,
+      updatedSince: updatedSince === undefined ? undefined : new Date(updatedSince)
+    })
+    return { items: page.items.map(presentTenant), nextCursor: page.nextCursor }
+  })
+
+  fastify.get('/:id', {
+    schema: { tags: ['tenants'], summary: 'One tenant', params: IdParams, response: { 200: Tenant, ...errors(400, 401, 404) } }
+  }, async (request) => {
+    const record = await repo.findById(request.auth.agencyId, new ObjectId(request.params.id))
+    if (record === null) throw notFound()
+    return presentTenant(record)
+  })
+
+  fastify.post('/', {
+    schema: { tags: ['tenants'], summary: 'Create a tenant (manager)', body: TenantCreate, response: { 201: Tenant, ...errors(400, 401, 403) } }
+  }, async (request, reply) => {
+    const { email, ...rest } = request.body
+    const record = await repo.create(request.auth.agencyId, new ObjectId(), { ...rest, ...(email !== undefined ? { email: normaliseEmail(email) } : {}) })
+    reply.code(201).header('location', `/v1/tenants/${record._id.toHexString()}`)
+    return presentTenant(record)
+  })
+
+  fastify.patch('/:id', {
+    schema: {
+      tags: ['tenants'],
+      summary: 'Change a tenant (manager); null removes email, phone, dateOfBirth or notes',
+      params: IdParams,
+      body: TenantPatch,
+      response: { 200: Tenant, ...errors(400, 401, 403, 404) }
+    }
+  }, async (request) => {
+    const { email, ...rest } = request.body
+    const change = email === undefined || email === null ? request.body : { ...rest, email: normaliseEmail(email) }
+    const record = await repo.update(request.auth.agencyId, new ObjectId(request.params.id), change)
+    if (record === null) throw notFound()
+    return presentTenant(record)
+  })
+
+  fastify.delete('/:id', {
+    schema: { tags: ['tenants'], summary: 'Archive a tenant (manager); they stay readable', params: IdParams, response: { 200: Tenant, ...errors(400, 401, 403, 404) } }
+  }, async (request) => {
+    const record = await repo.archive(request.auth.agencyId, new ObjectId(request.params.id))
+    if (record === null) throw notFound()
+    return presentTenant(record)
+  })
+}
+
+export default tenants

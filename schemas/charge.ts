@@ -1,0 +1,69 @@
+import { Type, type Static } from 'typebox'
+import { IsoDate, IsoDateTime, Money, ObjectIdString, PageQuery, SortParam } from './common.ts'
+import { isoDate } from './lease.ts'
+import type { ChargeRecord } from '../plugins/app/repositories/charges.ts'
+
+const Description = Type.String({ minLength: 1, maxLength: 500 })
+
+export const Charge = Type.Object({
+  id: ObjectIdString,
+  leaseId: ObjectIdString,
+  propertyId: ObjectIdString,
+  unitId: ObjectIdString,
+  kind: Type.Enum(['rent', 'fee', 'deposit', 'utility', 'repair', 'other']),
+  period: Type.Union([Type.String({ pattern: '^\\d{4}-\\d{2}$' }), Type.Null()], { description: 'YYYY-MM for rent' }),
+  description: Description,
+  dueDate: IsoDate,
+  amount: Money,
+  paid: Money,
+  outstanding: Money,
+  status: Type.Enum(['open', 'paid', 'voided']),
+  overdue: Type.Boolean({ description: 'open and past its due date' }),
+  voidedAt: Type.Union([IsoDateTime, Type.Null()]),
+  createdAt: IsoDateTime,
+  updatedAt: IsoDateTime
+})
+export type Charge = Static<typeof Charge>
+
+export const ChargeCreate = Type.Object({
+  leaseId: ObjectIdString,
+  kind: Type.Enum(['fee', 'utility', 'repair', 'other'], { description: 'rent and deposits are raised by the lease itself' }),
+  description: Description,
+  amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000_00 }),
+  dueDate: IsoDate
+}, { additionalProperties: false })
+
+export const ChargePatch = Type.Object({
+  description: Description
+}, { additionalProperties: false, description: 'amounts never change: void the charge and raise another' })
+
+export const CHARGE_SORTS = ['dueDate', 'createdAt'] as const
+
+export const ChargeListQuery = Type.Object({
+  leaseId: Type.Optional(ObjectIdString),
+  status: Type.Optional(Type.Enum(['open', 'paid', 'voided'])),
+  overdue: Type.Optional(Type.Boolean({ description: 'with status=open: only overdue (true) or not yet due (false)' })),
+  sort: SortParam(CHARGE_SORTS, 'dueDate'),
+  ...PageQuery
+}, { additionalProperties: false })
+
+export function presentCharge (record: ChargeRecord): Charge {
+  return {
+    id: record._id.toHexString(),
+    leaseId: record.leaseId.toHexString(),
+    propertyId: record.propertyId.toHexString(),
+    unitId: record.unitId.toHexString(),
+    kind: record.kind,
+    period: record.period,
+    description: record.description,
+    dueDate: isoDate(record.dueDate),
+    amount: record.amount,
+    paid: record.paid,
+    outstanding: record.outstanding,
+    status: record.status,
+    overdue: record.overdue,
+    voidedAt: record.voidedAt?.toISOString() ?? null,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString()
+  }
+}

@@ -1,0 +1,96 @@
+import { Type, type Static } from 'typebox'
+import { IsoDate, IsoDateTime, Money, Notes, ObjectIdString, PageQuery, SortParam } from './common.ts'
+import type { LeaseRecord } from '../plugins/app/repositories/leases.ts'
+
+export const LeaseStatus = Type.Enum(['draft', 'active', 'ended', 'terminated', 'cancelled'])
+const DueDay = Type.Integer({ minimum: 1, maximum: 28, description: 'day of the month rent is due (1–28)' })
+const TenantIds = Type.Array(ObjectIdString, { minItems: 1, maxItems: 10, uniqueItems: true })
+
+export const Lease = Type.Object({
+  id: ObjectIdString,
+  unitId: ObjectIdString,
+  propertyId: ObjectIdString,
+  tenantIds: Type.Array(ObjectIdString),
+  startDate: IsoDate,
+  endDate: Type.Union([IsoDate, Type.Null()], { description: 'null: runs until terminated' }),
+  rent: Money,
+  deposit: Money,
+  dueDay: DueDay,
+  status: LeaseStatus,
+  notes: Type.Optional(Notes),
+  nextRentDueDate: Type.Union([IsoDate, Type.Null()], { description: 'when the next rent charge will be raised' }),
+  activatedAt: Type.Union([IsoDateTime, Type.Null()]),
+  endedAt: Type.Union([IsoDateTime, Type.Null()]),
+  endReason: Type.Union([Type.String(), Type.Null()]),
+  createdAt: IsoDateTime,
+  updatedAt: IsoDateTime
+})
+export type Lease = Static<typeof Lease>
+
+export const LeaseCreate = Type.Object({
+  unitId: ObjectIdString,
+  tenantIds: TenantIds,
+  startDate: IsoDate,
+  endDate: Type.Optional(Type.Union([IsoDate, Type.Null()])),
+  rent: Type.Integer({ minimum: 1, maximum: 1_000_000_000_00 }),
+  deposit: Type.Optional(Money),
+  dueDay: Type.Optional(DueDay),
+  notes: Type.Optional(Notes),
+  activate: Type.Optional(Type.Boolean({ default: false, description: 'activate at once instead of creating a draft' }))
+}, { additionalProperties: false })
+
+export const LeasePatch = Type.Object({
+  tenantIds: Type.Optional(TenantIds),
+  startDate: Type.Optional(IsoDate),
+  endDate: Type.Optional(Type.Union([IsoDate, Type.Null()])),
+  rent: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000_00 })),
+  deposit: Type.Optional(Money),
+  dueDay: Type.Optional(DueDay),
+  notes: Type.Optional(Notes)
+}, { additionalProperties: false, minProperties: 1 })
+
+export const LeaseTermination = Type.Object({
+  endDate: Type.Optional(IsoDate),
+  reason: Type.String({ minLength: 1, maxLength: 500 })
+}, { additionalProperties: false })
+
+export const LEASE_SORTS = ['startDate', 'endDate', 'createdAt'] as const
+
+export const LeaseListQuery = Type.Object({
+  status: Type.Optional(LeaseStatus),
+  unitId: Type.Optional(ObjectIdString),
+  propertyId: Type.Optional(ObjectIdString),
+  tenantId: Type.Optional(ObjectIdString),
+  sort: SortParam(LEASE_SORTS, '-startDate'),
+  ...PageQuery
+}, { additionalProperties: false })
+
+export function toDate (isoDate: string): Date {
+  return new Date(`${isoDate}T00:00:00.000Z`)
+}
+
+export function isoDate (date: Date): string {
+  return date.toISOString().slice(0, 10)
+}
+
+export function presentLease (record: LeaseRecord): Lease {
+  return {
+    id: record._id.toHexString(),
+    unitId: record.unitId.toHexString(),
+    propertyId: record.propertyId.toHexString(),
+    tenantIds: record.tenantIds.map((id) => id.toHexString()),
+    startDate: isoDate(record.startDate),
+    endDate: record.endDate === null ? null : isoDate(record.endDate),
+    rent: record.rent,
+    deposit: record.deposit,
+    dueDay: record.dueDay,
+    status: record.status,
+    ...(record.notes !== undefined ? { notes: record.notes } : {}),
+    nextRentDueDate: record.nextRentDueDate === null ? null : isoDate(record.nextRentDueDate),
+    activatedAt: record.activatedAt?.toISOString() ?? null,
+    endedAt: record.endedAt?.toISOString() ?? null,
+    endReason: record.endReason,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString()
+  }
+}

@@ -1,0 +1,75 @@
+import { Type, type Static } from 'typebox'
+import { IsoDateTime, Money, ObjectIdString, PageQuery, SortParam } from './common.ts'
+import type { PaymentRecord } from '../plugins/app/repositories/payments.ts'
+
+const Method = Type.Enum(['bank_transfer', 'card', 'cash', 'check', 'direct_debit', 'other'])
+const Reference = Type.String({ minLength: 1, maxLength: 200 })
+
+export const Payment = Type.Object({
+  id: ObjectIdString,
+  leaseId: ObjectIdString,
+  propertyId: ObjectIdString,
+  unitId: ObjectIdString,
+  amount: Money,
+  receivedAt: IsoDateTime,
+  method: Method,
+  reference: Type.Union([Reference, Type.Null()]),
+  status: Type.Enum(['applied', 'reversed']),
+  applied: Type.Integer({ minimum: 0, description: 'the part settling charges; the rest is credit on the lease' }),
+  allocations: Type.Array(Type.Object({ chargeId: ObjectIdString, amount: Money }), { description: 'charges settled, oldest due first' }),
+  reversedAt: Type.Union([IsoDateTime, Type.Null()]),
+  reversalReason: Type.Union([Type.String(), Type.Null()]),
+  createdAt: IsoDateTime,
+  updatedAt: IsoDateTime
+})
+export type Payment = Static<typeof Payment>
+
+export const PaymentCreate = Type.Object({
+  leaseId: ObjectIdString,
+  amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000_00 }),
+  receivedAt: Type.Optional(Type.String({ format: 'date-time', description: 'defaults to now; never in the future' })),
+  method: Method,
+  reference: Type.Optional(Reference)
+}, { additionalProperties: false })
+
+export const PaymentPatch = Type.Object({
+  method: Type.Optional(Method),
+  reference: Type.Optional(Type.Union([Reference, Type.Null()]))
+}, { additionalProperties: false, minProperties: 1, description: 'amounts never change: reverse the payment and record another' })
+
+export const PaymentReversal = Type.Object({
+  reason: Type.String({ minLength: 1, maxLength: 500 })
+}, { additionalProperties: false })
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$', description: 'a replay with the same key returns the first response; concurrent duplicates create one payment' }))
+})
+
+export const PAYMENT_SORTS = ['receivedAt', 'createdAt'] as const
+
+export const PaymentListQuery = Type.Object({
+  leaseId: Type.Optional(ObjectIdString),
+  status: Type.Optional(Type.Enum(['applied', 'reversed'])),
+  sort: SortParam(PAYMENT_SORTS, '-receivedAt'),
+  ...PageQuery
+}, { additionalProperties: false })
+
+export function presentPayment (record: PaymentRecord): Payment {
+  return {
+    id: record._id.toHexString(),
+    leaseId: record.leaseId.toHexString(),
+    propertyId: record.propertyId.toHexString(),
+    unitId: record.unitId.toHexString(),
+    amount: record.amount,
+    receivedAt: record.receivedAt.toISOString(),
+    method: record.method,
+    reference: record.reference,
+    status: record.status,
+    applied: record.applied,
+    allocations: record.allocations.map((a) => ({ chargeId: a.chargeId.toHexString(), amount: a.amount })),
+    reversedAt: record.reversedAt?.toISOString() ?? null,
+    reversalReason: record.reversalReason,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString()
+  }
+}
