@@ -83,6 +83,11 @@ export class RefreshTokensRepository {
     await this.collection.updateMany({ familyId, revokedAt: null }, { $set: { revokedAt: new Date() } }, this.options('globalRevokeFamily'))
   }
 
+  /** A password change or a disabled account: every session of the user ends. */
+  async revokeAllOfUser (agencyId: ObjectId, userId: ObjectId): Promise<void> {
+    await this.collection.updateMany({ agencyId, userId, revokedAt: null }, { $set: { revokedAt: new Date() } }, this.options('revokeAllOfUser'))
+  }
+
   /** Logout: the token's family ends, whatever state the token is in. */
   async globalRevoke (token: string): Promise<boolean> {
     const found = await this.globalFindVerified(token, 'globalRevoke')

@@ -50,7 +50,12 @@ export class UsersRepository {
     return this.users.list(agencyId, query)
   }
 
-  update (agencyId: ObjectId, id: ObjectId, set: Partial<Pick<UserRecord, 'name' | 'role' | 'status' | 'passwordHash'>>): Promise<UserRecord | null> {
-    return this.users.updateById(agencyId, id, { $set: set }, 'update')
+  /**
+   * Changes a user. `expected` holds the role and status the caller's permission
+   * was decided on: if either changed meanwhile the update does not apply and
+   * null is returned, so a decision is never applied to a user it was not made for.
+   */
+  update (agencyId: ObjectId, id: ObjectId, set: Partial<Pick<UserRecord, 'name' | 'role' | 'status' | 'passwordHash'>>, expected: Partial<Pick<UserRecord, 'role' | 'status'>> = {}): Promise<UserRecord | null> {
+    return this.users.updateById(agencyId, id, { $set: set }, 'update', expected)
   }
 }
