@@ -60,6 +60,11 @@ export const ConfigSchema = Type.Object({
   LOGIN_MAX_PER_ADDRESS: Type.Integer({ minimum: 1, default: 30, description: 'login and signup attempts per client address per LOGIN_WINDOW_MS' }),
   LOGIN_WINDOW_MS: Milliseconds(900_000, 'login rate-limit window'),
 
+  HAVEN_UNOPTIMISED: Type.Boolean({
+    default: false,
+    description: 'benchmark baseline only (npm run bench): cache off, rollups off, lists served without secondary indexes'
+  }),
+
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, default: 4 }),
   WORKER_POLL_INTERVAL_MS: Milliseconds(2_000, 'fallback poll; jobs are normally picked up via LISTEN/NOTIFY'),
   SHUTDOWN_GRACE_MS: Milliseconds(25_000, 'drain limit for requests and running jobs')

@@ -26,8 +26,22 @@ export async function migratePostgres (pool: pg.Pool): Promise<string[]> {
   return applied
 }
 
-export async function migrate (db: Db, pool: pg.Pool): Promise<MigrationReport> {
-  const mongo = await applyIndexes(db, indexes)
+export interface MigrateOptions {
+  /**
+   * HAVEN_UNOPTIMISED, the benchmark baseline: leave only the _id indexes, dropping the
+   * secondary ones (a later normal migration recreates them).
+   */
+  unoptimised?: boolean
+}
+
+export async function migrate (db: Db, pool: pg.Pool, options: MigrateOptions = {}): Promise<MigrationReport> {
+  const mongo = options.unoptimised === true ? await dropSecondaryIndexes(db) : await applyIndexes(db, indexes)
   const postgres = await migratePostgres(pool)
   return { mongo, postgres }
+}
+
+async function dropSecondaryIndexes (db: Db): Promise<IndexReport> {
+  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name))
+  for (const name of Object.keys(indexes)) if (existing.has(name)) await db.collection(name).dropIndexes()
+  return { created: [], rebuilt: [], unchanged: [], undeclared: [] }
 }

@@ -35,6 +35,15 @@ export interface CollectionOptions {
 
 export const DUPLICATE_KEY = 11000
 
+// Databases of an app in HAVEN_UNOPTIMISED mode (the benchmark baseline): their lists run even
+// when no declared index serves them, since measuring such scans is the point of that mode.
+const unindexedListsAllowed = new WeakSet<Db>()
+
+/** Called by the repositories plugin before it creates the repositories of that database. */
+export function allowUnindexedLists (db: Db): void {
+  unindexedListsAllowed.add(db)
+}
+
 export function isDuplicateKey (err: unknown): boolean {
   return (err as { code?: unknown }).code === DUPLICATE_KEY
 }
@@ -45,9 +54,11 @@ export class AgencyCollection<T extends AgencyDoc> {
   readonly maxTimeMS: number
   readonly indexes: IndexDescription[]
   readonly projection: Record<string, 1>
+  readonly unindexedListsAllowed: boolean
 
   constructor (db: Db, name: string, options: CollectionOptions) {
     this.name = name
+    this.unindexedListsAllowed = unindexedListsAllowed.has(db)
     this.collection = db.collection<T>(name)
     this.maxTimeMS = options.maxTimeMS
     this.indexes = options.indexes
@@ -105,7 +116,7 @@ export class AgencyCollection<T extends AgencyDoc> {
       filter.$and = [afterCursor(sort, after.value, after.id)]
     }
     const order = { [sort.field]: sort.direction, _id: sort.direction }
-    if (servedBy(this.indexes, planOf(filter, order)) === undefined) {
+    if (!this.unindexedListsAllowed && servedBy(this.indexes, planOf(filter, order)) === undefined) {
       throw codedError(400, 'UNSUPPORTED_QUERY', `No index supports filtering ${this.name} by ${Object.keys(equals).join(', ') || 'nothing'} sorted by ${sort.field}; see the API reference for the supported combinations`)
     }
 
