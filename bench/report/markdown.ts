@@ -1,0 +1,58 @@
+// The Markdown table beside the JSON report (latest.md), also pasted into the README.
+import type { BenchReport, BenchRun } from './contract.ts'
+
+export interface ReportContext {
+  /** e.g. "2 × AMD EPYC …, 23 GiB" */
+  machine: string
+  rounds: number
+  warmupS: number
+  /** the MongoDB server is mongo-java-server: scans do not behave like MongoDB */
+  localMongo: boolean
+}
+
+const SCAN_MARK = '†'
+
+function ceilingRps (report: BenchReport, scenario: string): number | undefined {
+  return report.runs.find((run) => run.scenario === scenario)?.rps
+}
+
+function share (rps: number, ceiling: number | undefined): string {
+  return ceiling === undefined || ceiling === 0 ? '–' : `${((rps / ceiling) * 100).toFixed(1)} %`
+}
+
+// autocannon measures latency in whole milliseconds; medians of two rounds may end in .5.
+const ms = (value: number) => String(Math.round(value * 10) / 10)
+
+export function isScanDominated (run: BenchRun): boolean {
+  return run.extra.scanDominated === true
+}
+
+export function renderMarkdown (report: BenchReport, context: ReportContext): string {
+  const nodeHttp = ceilingRps(report, 'ceiling-node-http')
+  const fastify = ceilingRps(report, 'ceiling-fastify')
+  const first = report.runs[0]
+  const lines = [
+    `Scale ${report.scale} · ${first === undefined ? 'no runs' : `${first.connections} connections · ${context.rounds} rounds of ${first.durationS} s after ${context.warmupS} s warm-up`} · ` +
+      `${report.mongodb.server} ${report.mongodb.version} · Node.js ${report.node} · commit ${report.commit.slice(0, 12)} · ${report.createdAt}`,
+    `Machine: ${context.machine}; the load generator, Haven and the databases share its cores.`,
+    '',
+    '| scenario | config | req/s | % of node:http | % of Fastify | p50 ms | p90 ms | p99 ms | max ms | errors | RSS MB | CPU % |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|'
+  ]
+  for (const run of report.runs) {
+    const mark = context.localMongo && isScanDominated(run) ? ` ${SCAN_MARK}` : ''
+    lines.push(`| ${run.scenario}${mark} | ${run.config} | ${Math.round(run.rps).toLocaleString('en-US')} | ${share(run.rps, nodeHttp)} | ${share(run.rps, fastify)} | ` +
+      `${ms(run.latencyMs.p50)} | ${ms(run.latencyMs.p90)} | ${ms(run.latencyMs.p99)} | ${ms(run.latencyMs.max)} | ${run.errors} | ${run.rssPeakMB.toFixed(0)} | ${run.cpuPct.toFixed(0)} |`)
+  }
+  lines.push('')
+  lines.push('Figures are medians over the rounds (errors: sums). The ceilings ran in the same run on the same machine, so the ' +
+    '"% of" columns are the robust figures; absolute req/s move with whatever else the machine does. CPU % is the server ' +
+    'process\'s (100 = one core); the load generator needs about as much again.')
+  if (context.localMongo && report.runs.some(isScanDominated)) {
+    lines.push('')
+    lines.push(`${SCAN_MARK} ${report.mongodb.server} never uses a secondary index: it answers this request with a scan of the ` +
+      'collection, in both configurations. Only `_id` and unique-key lookups behave like MongoDB on it, so this figure (and the ' +
+      'optimised/unoptimised ratio) says little about MongoDB, where a compound index serves the request.')
+  }
+  return `${lines.join('\n')}\n`
+}

@@ -1,0 +1,194 @@
+// npm run bench: seeds or reuses the dataset of the chosen scale in the bench stack, then for
+// each configuration starts the server under test as a separate process, warms it up, drives
+// it with autocannon on 127.0.0.1, samples its CPU and memory, and stops it. Ceilings
+// (baseline) first, then Haven optimised, then Haven unoptimised (HAVEN_UNOPTIMISED=true, with
+// only the _id indexes: the secondary ones are dropped for it and recreated afterwards).
+// Reports go to bench/results (see report/write.ts). Ctrl-C stops everything it started.
+// MONGODB_URL, DATABASE_URL and REDIS_URL (and REDIS_KEY_PREFIX) in the environment replace the
+// bench stack's servers, as for npm run seed.
+import { execFileSync } from 'node:child_process'
+import { MongoClient, type Db } from 'mongodb'
+import type pg from 'pg'
+import { migrate, migrationPool } from '../migrations/index.ts'
+import { datasetDatabase } from '../scripts/seed.ts'
+import { ensureDataset } from '../scripts/seed/dataset.ts'
+import { scalePlan, type SeedPlan } from '../scripts/seed/plan.ts'
+import { benchStackUp } from '../scripts/seed/stack.ts'
+import { mongo as mongoService } from '../scripts/stack/mongo.ts'
+import { stackLayout } from '../scripts/stack/profile.ts'
+import { runningPid } from '../scripts/stack/process.ts'
+import type { StackUrls } from '../scripts/stack/service.ts'
+import { withDatabase } from '../test/support/databases.ts'
+import { measure, stopLoad, type LoadSettings } from './load.ts'
+import { parseOptions, type BenchOptions } from './options.ts'
+import type { BenchReport, BenchRun } from './report/contract.ts'
+import { describeMachine, writeReport } from './report/write.ts'
+import type { Scenario, Target } from './scenarios/types.ts'
+import { startCeiling, startHaven, type HavenConfig } from './servers/haven.ts'
+import { killAll, type ServerProcess } from './servers/process.ts'
+
+const log = (message: string) => process.stderr.write(`bench: ${message}\n`)
+
+// --- interruption -------------------------------------------------------------------
+let interrupted = false
+let busy = false
+function onSignal (signal: NodeJS.Signals): void {
+  // Before any server runs there is nothing to clean up (an interrupted seed is rebuilt next time).
+  if (!busy || interrupted) {
+    killAll()
+    process.exit(130)
+  }
+  interrupted = true
+  log(`${signal}: stopping the load and the servers (again to kill them at once)`)
+  stopLoad()
+}
+process.on('SIGINT', onSignal)
+process.on('SIGTERM', onSignal)
+process.on('exit', killAll)
+
+// --- facts for the report ----------------------------------------------------------------
+function gitCommit (): string {
+  try {
+    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== ''
+    return dirty ? `${sha}-dirty` : sha
+  } catch {
+    return 'unknown'
+  }
+}
+
+async function mongoServer (db: Db): Promise<BenchReport['mongodb']> {
+  const info = await db.admin().command({ buildInfo: 1 })
+  // mongo-java-server answers buildInfo with a version only; MongoDB always adds its gitVersion.
+  return { server: typeof info.gitVersion === 'string' ? 'MongoDB' : 'mongo-java-server', version: String(info.version) }
+}
+
+/** The bench stack's MongoDB process, when this machine runs it (its CPU goes in the report). */
+async function localMongoPid (): Promise<number | undefined> {
+  if (process.env.MONGODB_URL !== undefined) return undefined
+  return await runningPid(mongoService.pidFile(stackLayout('bench')), mongoService.programName)
+}
+
+// --- one server, its scenarios --------------------------------------------------------------
+interface Session {
+  options: BenchOptions
+  plan: SeedPlan
+  mongoPid: number | undefined
+  runs: BenchRun[]
+}
+
+function targetFor (server: ServerProcess, plan: SeedPlan, auth: Record<string, string>): Target {
+  return {
+    baseUrl: server.baseUrl,
+    plan,
+    agency: plan.agencies[0]!,
+    auth,
+    async fetchJson (path, init = {}) {
+      const response = await fetch(`${server.baseUrl}${path}`, {
+        method: init.method ?? 'GET',
+        headers: { ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        signal: AbortSignal.timeout(30_000)
+      })
+      const text = await response.text()
+      if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path} answered ${response.status}: ${text.slice(0, 300)}`)
+      return JSON.parse(text) as unknown
+    }
+  }
+}
+
+async function drive (session: Session, server: ServerProcess, scenario: Scenario, config: BenchRun['config'], target: Target): Promise<void> {
+  const load = await scenario.prepare(target)
+  const settings: LoadSettings = session.options.load
+  const label = `${scenario.name} · ${config}`
+  const measured = await measure(server.baseUrl, load.requests, settings, { server: server.pid, mongo: session.mongoPid }, (round) => {
+    log(`${label}: round ${round}/${settings.rounds} (${settings.durationS} s, ${settings.connections} connections)`)
+  })
+  if (interrupted) throw new Error('interrupted')
+  const { rounds, mongoCpuPct, loadGeneratorCpuPct, ...figures } = measured
+  session.runs.push({
+    scenario: scenario.name,
+    config,
+    connections: settings.connections,
+    durationS: settings.durationS,
+    ...figures,
+    extra: { summary: scenario.summary, scanDominated: scenario.scanDominated, rounds: settings.rounds, warmupS: settings.warmupS, perRound: rounds, mongoCpuPct, loadGeneratorCpuPct, ...load.extra }
+  })
+  log(`${label}: ${Math.round(measured.rps).toLocaleString('en-US')} req/s, p99 ${measured.latencyMs.p99} ms, ${measured.errors} errors, server CPU ${measured.cpuPct} %, RSS ${measured.rssPeakMB} MB`)
+}
+
+async function withServer (start: () => Promise<ServerProcess>, use: (server: ServerProcess) => Promise<void>): Promise<void> {
+  const server = await start()
+  try {
+    await use(server)
+  } catch (err) {
+    throw new Error(`${server.name}: ${(err as Error).message}\n--- its last output ---\n${server.logTail()}`)
+  } finally {
+    await server.stop()
+  }
+}
+
+async function runCeilings (session: Session): Promise<void> {
+  for (const scenario of session.options.scenarios) {
+    if (scenario.server === 'haven') continue
+    const file = scenario.server === 'ceiling-node-http' ? 'ceiling-node-http.ts' : 'ceiling-fastify.ts'
+    await withServer(() => startCeiling(file), (server) => drive(session, server, scenario, 'baseline', targetFor(server, session.plan, {})))
+  }
+}
+
+async function runHaven (session: Session, config: HavenConfig, db: Db, pool: pg.Pool, urls: StackUrls, mongoUrl: string): Promise<void> {
+  const scenarios = session.options.scenarios.filter((s) => s.server === 'haven')
+  if (scenarios.length === 0) return
+  log(`${config}: ${config === 'unoptimised' ? 'dropping the secondary indexes' : 'applying the indexes'}`)
+  await migrate(db, pool, { unoptimised: config === 'unoptimised' })
+  await withServer(() => startHaven(config, { urls, mongoUrl, redisKeyPrefix: process.env.REDIS_KEY_PREFIX ?? `bench:${db.databaseName}:` }), async (server) => {
+    const agency = session.plan.agencies[0]!
+    const tokens = await targetFor(server, session.plan, {}).fetchJson('/v1/auth/login', {
+      method: 'POST', body: { email: agency.ownerEmail, password: session.plan.password }
+    }) as { accessToken: string }
+    const target = targetFor(server, session.plan, { authorization: `Bearer ${tokens.accessToken}` })
+    for (const scenario of scenarios) await drive(session, server, scenario, config, target)
+  })
+}
+
+async function main (): Promise<void> {
+  const options = parseOptions(process.argv.slice(2))
+  const started = Date.now()
+  const urls = await benchStackUp(options.scale)
+  const mongoUrl = withDatabase(urls.MONGODB_URL, options.database ?? datasetDatabase(options.scale, options.seed))
+  const client = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 5_000 })
+  const pool = migrationPool(urls.DATABASE_URL)
+  const plan = scalePlan(options.scale, options.seed)
+  const session: Session = { options, plan, mongoPid: await localMongoPid(), runs: [] }
+  let unoptimisedIndexes = false
+  try {
+    const db = client.db()
+    const { reused, marker } = await ensureDataset(db, pool, plan)
+    log(`${reused ? 'reusing' : 'seeded'} scale ${options.scale} (seed ${options.seed}) in ${mongoUrl}: ${marker.report?.documents.toLocaleString('en-US') ?? '?'} documents`)
+    const mongodb = await mongoServer(db)
+    busy = true
+    await runCeilings(session)
+    await runHaven(session, 'optimised', db, pool, urls, mongoUrl)
+    unoptimisedIndexes = true
+    await runHaven(session, 'unoptimised', db, pool, urls, mongoUrl)
+
+    const report: BenchReport = { createdAt: new Date().toISOString(), commit: gitCommit(), node: process.version, mongodb, scale: options.scale, runs: session.runs }
+    const written = await writeReport(report, {
+      machine: describeMachine(),
+      rounds: options.load.rounds,
+      warmupS: options.load.warmupS,
+      localMongo: mongodb.server === 'mongo-java-server'
+    }, options.outDir, options.reference)
+    log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${written.json}, ${written.markdown}, ${written.chart} (copy in ${written.datedDir})`)
+  } finally {
+    killAll()
+    // The dataset is left as a normal migration leaves it, whatever happened.
+    if (unoptimisedIndexes) await migrate(client.db(), pool).catch((err: unknown) => log(`could not restore the indexes: ${(err as Error).message}`))
+    await Promise.all([client.close(), pool.end()])
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${interrupted ? 'interrupted' : (err as Error).message}\n`)
+  process.exitCode = interrupted ? 130 : 1
+})

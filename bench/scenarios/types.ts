@@ -1,0 +1,39 @@
+// What a scenario is: the requests one benchmark sends, against which server, worked out once
+// per configuration before the load starts (logins, ids, cursors).
+import type { Request } from 'autocannon'
+import type { AgencyPlan, SeedPlan } from '../../scripts/seed/plan.ts'
+
+/** haven runs in the optimised and the unoptimised configuration; a ceiling runs alone, as baseline. */
+export type ServerKind = 'haven' | 'ceiling-node-http' | 'ceiling-fastify'
+
+export interface Target {
+  baseUrl: string
+  /** the dataset the server reads */
+  plan: SeedPlan
+  /** the agency scenarios act in: the largest one */
+  agency: AgencyPlan
+  /** Authorization header of the agency's owner (haven only) */
+  auth: Record<string, string>
+  /** one request before the load, to find ids and cursors; throws unless it answers 2xx */
+  fetchJson: (path: string, init?: { method?: string, body?: unknown, headers?: Record<string, string> }) => Promise<unknown>
+}
+
+export interface Load {
+  /** the request sequence each connection repeats */
+  requests: Request[]
+  /** facts for the report (e.g. how deep a page is) */
+  extra?: Record<string, unknown>
+}
+
+export interface Scenario {
+  name: string
+  /** one line for the report */
+  summary: string
+  server: ServerKind
+  /**
+   * mongo-java-server answers this with a collection scan (it uses no secondary index), so on
+   * that server the figure says little about MongoDB; the report marks it.
+   */
+  scanDominated: boolean
+  prepare: (target: Target) => Promise<Load>
+}

@@ -1,0 +1,71 @@
+// Haven under test: `node server.ts` in a process of its own, in the api role, with the
+// configuration being measured. Everything below except HAVEN_UNOPTIMISED is the same for
+// both configurations; each departure from the defaults says why.
+import { randomBytes } from 'node:crypto'
+import path from 'node:path'
+import type { StackUrls } from '../../scripts/stack.ts'
+import { freePort, startServer, type ServerProcess } from './process.ts'
+
+export type HavenConfig = 'optimised' | 'unoptimised'
+
+export interface HavenTarget {
+  urls: StackUrls
+  /** MONGODB_URL with the dataset's database */
+  mongoUrl: string
+  redisKeyPrefix: string
+}
+
+export const BENCH_SETTINGS = {
+  NODE_ENV: 'production',
+  HAVEN_ROLE: 'api',
+  LOG_LEVEL: 'warn',
+  // The limiter stays on (its Redis round trip is part of every request) but never refuses.
+  RATE_LIMIT_MAX: '1000000000',
+  // Each configuration logs in once; repeated runs within the window must not be refused.
+  LOGIN_MAX_PER_ACCOUNT: '1000',
+  LOGIN_MAX_PER_ADDRESS: '1000',
+  // One token serves a whole configuration, however long its scenarios take.
+  ACCESS_TOKEN_TTL_S: '86400',
+  // A closed-loop load generator keeps the event loop busy on purpose; shedding at 98 %
+  // utilisation would measure the shedding threshold instead of the request path.
+  PRESSURE_MAX_EVENT_LOOP_UTILIZATION: '0',
+  PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0',
+  SHUTDOWN_GRACE_MS: '5000'
+} as const
+
+const root = path.resolve(import.meta.dirname, '..', '..')
+
+export async function startHaven (config: HavenConfig, target: HavenTarget): Promise<ServerProcess> {
+  const port = await freePort()
+  return await startServer({
+    name: `haven (${config})`,
+    args: ['server.ts'],
+    cwd: root,
+    port,
+    readyPath: '/health/ready',
+    env: {
+      PATH: process.env.PATH,
+      ...BENCH_SETTINGS,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      MONGODB_URL: target.mongoUrl,
+      DATABASE_URL: target.urls.DATABASE_URL,
+      REDIS_URL: target.urls.REDIS_URL,
+      REDIS_KEY_PREFIX: target.redisKeyPrefix,
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+      HAVEN_UNOPTIMISED: String(config === 'unoptimised')
+    }
+  })
+}
+
+export async function startCeiling (file: 'ceiling-node-http.ts' | 'ceiling-fastify.ts'): Promise<ServerProcess> {
+  const port = await freePort()
+  return await startServer({
+    name: file.replace(/\.ts$/, ''),
+    args: [path.join(import.meta.dirname, file)],
+    cwd: root,
+    port,
+    readyPath: '/',
+    env: { PATH: process.env.PATH, PORT: String(port) }
+  })
+}
