@@ -23,6 +23,8 @@ export default fp(async function pressure (fastify) {
   await fastify.register(underPressure, {
     maxEventLoopDelay: config.PRESSURE_MAX_EVENT_LOOP_DELAY_MS,
     maxEventLoopUtilization: config.PRESSURE_MAX_EVENT_LOOP_UTILIZATION,
+    // Utilisation over the last sample, not since start: a burst long past is not pressure now.
+    eventLoopUtilizationMode: 'interval',
     maxHeapUsedBytes: config.PRESSURE_MAX_HEAP_USED_BYTES,
     maxRssBytes: config.PRESSURE_MAX_RSS_BYTES,
     retryAfter: config.PRESSURE_RETRY_AFTER_S,

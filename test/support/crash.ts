@@ -1,0 +1,25 @@
+// Fault injection for the write sequence: makes one method of one repository
+// fail once, either before it does its work or right after (the write landed,
+// the caller never heard). Only the failure path is forced; the method itself
+// stays the real one.
+export type CrashMoment = 'before' | 'after'
+
+export function crashOnce (target: object, method: string, moment: CrashMoment): { crashed: () => boolean } {
+  const holder = target as Record<string, (...args: unknown[]) => Promise<unknown>>
+  const original = holder[method]!
+  let crashed = false
+  holder[method] = async function (this: unknown, ...args: unknown[]) {
+    if (crashed) return await original.apply(this, args)
+    crashed = true
+    holder[method] = original
+    if (moment === 'after') await original.apply(this, args)
+    throw new Error(`simulated crash ${moment} ${method}`)
+  }
+  return { crashed: () => crashed }
+}
+
+/** A graphile-worker helpers object good enough to call a task directly. */
+export const taskHelpers = {
+  logger: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined },
+  addJob: async () => undefined
+} as never
