@@ -56,6 +56,12 @@ export class LeasesRepository {
     return this.leases.list(agencyId, query)
   }
 
+  /** A tenant's leases, newest first (a person rarely has more than a handful). */
+  async forTenant (agencyId: ObjectId, tenantId: ObjectId, limit = 100): Promise<LeaseRecord[]> {
+    const page = await this.leases.list(agencyId, { equals: { tenantIds: tenantId }, sort: { field: 'createdAt', direction: -1 }, limit }, 'forTenant')
+    return page.items
+  }
+
   /** Changes a lease only while it is in one of the given statuses. */
   update (agencyId: ObjectId, id: ObjectId, set: Partial<LeaseRecord>, inStatus: readonly LeaseStatus[]): Promise<LeaseRecord | null> {
     return this.leases.updateById(agencyId, id, { $set: set }, 'update', { status: { $in: inStatus } })

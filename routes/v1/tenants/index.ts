@@ -6,6 +6,7 @@ import { errors, IdParams, Page } from '../../../schemas/common.ts'
 import { presentTenant, Tenant, TenantCreate, TenantListQuery, TenantPatch } from '../../../schemas/tenant.ts'
 import { parseSort } from '../../../plugins/app/repositories/cursor.ts'
 import { normaliseEmail } from '../../../plugins/app/sessions.ts'
+import { TenantBalance } from '../../../schemas/balance.ts'
 
 const tenants: FastifyPluginAsyncTypebox = async (fastify) => {
   const repo = fastify.repos.tenants
@@ -37,6 +38,23 @@ const tenants: FastifyPluginAsyncTypebox = async (fastify) => {
     const record = await repo.findById(request.auth.agencyId, new ObjectId(request.params.id))
     if (record === null) throw notFound()
     return presentTenant(record)
+  })
+
+  fastify.get('/:id/balance', {
+    schema: {
+      tags: ['tenants'],
+      summary: 'What the tenant owes across their leases: totals, credit and aging buckets',
+      params: IdParams,
+      response: { 200: TenantBalance, ...errors(400, 401, 404) }
+    }
+  }, async (request) => {
+    const { agencyId } = request.auth
+    const tenant = await repo.findById(agencyId, new ObjectId(request.params.id))
+    if (tenant === null) throw notFound()
+    const now = new Date()
+    const [agency, leases] = await Promise.all([fastify.repos.agencies.findById(agencyId), fastify.repos.leases.forTenant(agencyId, tenant._id)])
+    const figures = await fastify.money.leasesBalance(agencyId, leases.map((lease) => lease._id), now)
+    return { tenantId: request.params.id, leaseIds: leases.map((lease) => lease._id.toHexString()), currency: agency?.currency ?? 'USD', ...figures, asOf: now.toISOString() }
   })
 
   fastify.post('/', {

@@ -142,3 +142,23 @@ test('charges and payments', async (t) => {
     t.equal((await owner.get(`/v1/payments/${payment.id}`, { 'if-none-match': got.headers.etag as string })).statusCode, 304)
   })
 })
+
+test('balances per lease and per tenant, with aging', async (t) => {
+  const app = await build(t)
+  const owner = await signup(app, 'Balance Agency')
+  const other = await signup(app, 'Nosy Agency')
+  const { lease, tenant } = await leasedUnit(owner, 'B1')
+  const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10)
+  for (const [daysAgo, amount] of [[100, 4_000], [70, 3_000], [40, 2_000], [5, 1_000]] as const) {
+    await owner.post('/v1/charges', { leaseId: lease.id, kind: 'fee', description: `${daysAgo} days`, amount, dueDate: day(daysAgo) })
+  }
+  await owner.post('/v1/payments', { leaseId: lease.id, amount: 4_500, method: 'cash' })
+
+  const balance = (await owner.get(`/v1/leases/${lease.id}/balance`)).json()
+  t.match(balance, { leaseId: lease.id, totalCharged: 10_000, totalPaid: 4_500, outstanding: 5_500, credit: 0 })
+  t.same(balance.aging, { '0-30': 1_000, '31-60': 2_000, '61-90': 2_500, '90+': 0 }, 'the oldest charge was settled first')
+
+  const tenantBalance = (await owner.get(`/v1/tenants/${tenant.id}/balance`)).json()
+  t.match(tenantBalance, { tenantId: tenant.id, leaseIds: [lease.id], outstanding: 5_500 })
+  t.equal((await other.get(`/v1/tenants/${tenant.id}/balance`)).statusCode, 404)
+})
