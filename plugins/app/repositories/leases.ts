@@ -56,6 +56,11 @@ export class LeasesRepository {
     return this.leases.list(agencyId, query)
   }
 
+  /** The active lease of a unit, if any (a point lookup on the unique activeUnitId). */
+  async activeOnUnit (agencyId: ObjectId, unitId: ObjectId): Promise<LeaseRecord | null> {
+    return await this.leases.collection.findOne(this.leases.scoped(agencyId, { activeUnitId: unitId }), this.leases.readOptions('activeOnUnit'))
+  }
+
   /** A tenant's leases, newest first (a person rarely has more than a handful). */
   async forTenant (agencyId: ObjectId, tenantId: ObjectId, limit = 100): Promise<LeaseRecord[]> {
     const page = await this.leases.list(agencyId, { equals: { tenantIds: tenantId }, sort: { field: 'createdAt', direction: -1 }, limit }, 'forTenant')

@@ -1,6 +1,7 @@
 // Units: list, get, create, update, archive (DELETE keeps the history).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
+import { codedError } from '../../../plugins/app/error-handler.ts'
 import { errors, IdParams, Page } from '../../../schemas/common.ts'
 import { presentUnit, Unit, UnitCreate, UnitListQuery, UnitPatch } from '../../../schemas/unit.ts'
 import { parseSort } from '../../../plugins/app/repositories/cursor.ts'
@@ -70,9 +71,13 @@ const units: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/:id', {
-    schema: { tags: ['units'], summary: 'Archive a unit (manager); it stays readable', params: IdParams, response: { 200: Unit, ...errors(400, 401, 403, 404) } }
+    schema: { tags: ['units'], summary: 'Archive a unit (manager); it stays readable. A unit with an active lease is not archived', params: IdParams, response: { 200: Unit, ...errors(400, 401, 403, 404, 409) } }
   }, async (request) => {
-    const record = await repo.archive(request.auth.agencyId, new ObjectId(request.params.id))
+    const unitId = new ObjectId(request.params.id)
+    if (await fastify.repos.leases.activeOnUnit(request.auth.agencyId, unitId) !== null) {
+      throw codedError(409, 'UNIT_HAS_ACTIVE_LEASE', 'This unit has an active lease; terminate it before archiving the unit')
+    }
+    const record = await repo.archive(request.auth.agencyId, unitId)
     if (record === null) throw notFound()
     return presentUnit(record)
   })

@@ -137,3 +137,14 @@ test('leases', async (t) => {
     t.equal((await owner.get(`/v1/leases/${lease.id}`, { 'if-none-match': first.headers.etag as string })).statusCode, 304)
   })
 })
+
+test('a unit with an active lease is not archived', async (t) => {
+  const app = await build(t)
+  const owner = await signup(app, 'Archive Agency')
+  const { lease, unit } = await leasedUnit(owner, 'AR1')
+  const refused = await owner.delete(`/v1/units/${unit.id}`)
+  t.equal(refused.statusCode, 409)
+  t.equal(refused.json().code, 'UNIT_HAS_ACTIVE_LEASE')
+  await owner.post(`/v1/leases/${lease.id}/termination`, { reason: 'sold' })
+  t.equal((await owner.delete(`/v1/units/${unit.id}`)).json().archived, true)
+})
