@@ -1,6 +1,7 @@
 // Drives one scenario against a running server with autocannon: a warm-up whose figures are
 // dropped, then a fixed number of rounds of a fixed duration, each sampled for the server's
 // CPU and memory. Figures are the medians over the rounds; status counts and errors the sums.
+import os from 'node:os'
 import autocannon, { type Instance, type Request, type Result } from 'autocannon'
 import { round, sampleUsage, type Sampler, type Usage } from './servers/process.ts'
 
@@ -24,6 +25,8 @@ export interface Measurement {
   mongoCpuPct: number | null
   /** the harness's own CPU (autocannon), which competes with the server for the same cores */
   loadGeneratorCpuPct: number
+  /** the machine's 1-minute load average before the rounds: how busy it was besides this run */
+  loadAverageBefore: number
 }
 
 interface RoundFigures { rps: number, p50: number, p90: number, p99: number, max: number, cpuPct: number, rssPeakMB: number }
@@ -56,6 +59,7 @@ export function median (values: number[]): number {
 export interface Pids { server: number, mongo?: number | undefined }
 
 export async function measure (baseUrl: string, requests: Request[], settings: LoadSettings, pids: Pids, onRound: (round: number) => void): Promise<Measurement> {
+  const loadAverageBefore = round(os.loadavg()[0]!, 2)
   if (settings.warmupS > 0) await fire(baseUrl, requests, settings.connections, settings.warmupS)
 
   const figures: RoundFigures[] = []
@@ -64,16 +68,22 @@ export async function measure (baseUrl: string, requests: Request[], settings: L
   const statusCounts: Record<string, number> = {}
   let errors = 0
   for (let i = 0; i < settings.rounds; i++) {
+    if (stopped) throw new Error('interrupted')
     onRound(i + 1)
     const server = await sampleUsage(pids.server)
     const mongo: Sampler | undefined = pids.mongo === undefined ? undefined : await sampleUsage(pids.mongo)
     const cpuBefore = process.cpuUsage()
     const wallBefore = performance.now()
-    const result = await fire(baseUrl, requests, settings.connections, settings.durationS)
+    let result: Result
+    let usage: Usage
+    try {
+      result = await fire(baseUrl, requests, settings.connections, settings.durationS)
+    } finally {
+      usage = await server.stop()
+      if (mongo !== undefined) mongoCpu.push((await mongo.stop()).cpuPct)
+    }
     const own = process.cpuUsage(cpuBefore)
     ownCpu.push(((own.user + own.system) / 1e6) / ((performance.now() - wallBefore) / 1000) * 100)
-    const usage: Usage = await server.stop()
-    if (mongo !== undefined) mongoCpu.push((await mongo.stop()).cpuPct)
 
     for (const [status, { count }] of Object.entries(result.statusCodeStats)) statusCounts[status] = (statusCounts[status] ?? 0) + count
     errors += result.non2xx + result.errors
@@ -97,6 +107,7 @@ export async function measure (baseUrl: string, requests: Request[], settings: L
     cpuPct: med('cpuPct'),
     rounds: figures,
     mongoCpuPct: mongoCpu.length === 0 ? null : round(median(mongoCpu), 1),
-    loadGeneratorCpuPct: round(median(ownCpu), 1)
+    loadGeneratorCpuPct: round(median(ownCpu), 1),
+    loadAverageBefore
   }
 }

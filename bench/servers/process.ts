@@ -132,6 +132,8 @@ export async function sampleUsage (pid: number): Promise<Sampler> {
   const timer = setInterval(() => {
     void rssBytes(pid).then((rss) => { if (rss !== undefined && rss > peak) peak = rss })
   }, SAMPLE_MS)
+  // A sampler left running by an error path must not keep the harness alive.
+  timer.unref()
   return {
     async stop () {
       clearInterval(timer)
