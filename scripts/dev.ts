@@ -3,6 +3,8 @@
 // code changes. Ctrl-C stops the server cleanly; the stack keeps running with
 // its data (npm run stack -- down stops it).
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { stackUp } from './stack.ts'
 import { describeReport, migrateUrls } from './migrate.ts'
@@ -11,8 +13,21 @@ const root = path.resolve(import.meta.dirname, '..')
 const urls = await stackUp('dev')
 process.stderr.write(`${describeReport(await migrateUrls(urls.MONGODB_URL, urls.DATABASE_URL))}\n`)
 
+// A local signing key, made once and kept with the dev data, so logins survive restarts.
+async function devJwtSecret (): Promise<string> {
+  const file = path.join(root, '.data', 'dev', 'jwt-secret')
+  try {
+    return (await readFile(file, 'utf8')).trim()
+  } catch {
+    const secret = randomBytes(48).toString('base64url')
+    await mkdir(path.dirname(file), { recursive: true })
+    await writeFile(file, `${secret}\n`, { mode: 0o600 })
+    return secret
+  }
+}
+
 const port = process.env.PORT ?? '3000'
-const env = { NODE_ENV: 'development', HAVEN_ROLE: 'all', LOG_LEVEL: 'info', ...process.env, ...urls, PORT: port }
+const env = { NODE_ENV: 'development', HAVEN_ROLE: 'all', LOG_LEVEL: 'info', JWT_SECRET: await devJwtSecret(), ...process.env, ...urls, PORT: port }
 process.stderr.write(`\nHaven API on http://127.0.0.1:${port}  (docs: /docs, readiness: /health/ready, metrics: /metrics)\n\n`)
 
 const server = spawn(process.execPath, ['--watch', '--watch-preserve-output', 'server.ts'], { cwd: root, env, stdio: 'inherit' })
