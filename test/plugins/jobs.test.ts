@@ -58,3 +58,11 @@ test('shutdown lets a running job finish and leaves no job locked', async (t) =>
     'SELECT count(*) AS total, count(*) FILTER (WHERE locked_at IS NOT NULL) AS locked FROM graphile_worker.jobs')
   t.same(rows[0], { total: '0', locked: '0' }, 'the finished job is gone and nothing is left locked')
 })
+
+test('the worker role runs jobs and answers health and metrics, but serves no API', async (t) => {
+  const app = await build(t, { env: { HAVEN_ROLE: 'worker' } })
+  t.ok(app.jobRunner, 'the runner is started')
+  t.equal((await app.inject({ method: 'GET', url: '/v1/properties' })).statusCode, 404)
+  t.equal((await app.inject({ method: 'GET', url: '/health/live' })).statusCode, 200)
+  t.equal((await app.inject({ method: 'GET', url: '/metrics' })).statusCode, 200)
+})
