@@ -27,6 +27,20 @@ export function isScanDominated (run: BenchRun): boolean {
   return run.extra.scanDominated === true
 }
 
+const percent = (value: unknown) => typeof value === 'number' ? `${value.toFixed(0)} %` : 'not measured'
+
+function describeRun (run: BenchRun): string {
+  const { extra } = run
+  const facts = [
+    typeof extra.page === 'number' ? `page ${extra.page} reached (${String(extra.itemsBefore)} items before it)` : undefined,
+    typeof extra.city === 'string' ? `city ${extra.city}, ${String(extra.items)} items on the page` : undefined,
+    `load generator CPU ${percent(extra.loadGeneratorCpuPct)}`,
+    `MongoDB CPU ${percent(extra.mongoCpuPct)}`,
+    typeof extra.loadAverageBefore === 'number' ? `load average ${extra.loadAverageBefore} before` : undefined
+  ].filter((fact) => fact !== undefined)
+  return `**${run.scenario}** (${run.config}): ${String(extra.summary ?? '')}; ${facts.join(', ')}.`
+}
+
 export function renderMarkdown (report: BenchReport, context: ReportContext): string {
   const nodeHttp = ceilingRps(report, 'ceiling-node-http')
   const fastify = ceilingRps(report, 'ceiling-fastify')
@@ -45,9 +59,12 @@ export function renderMarkdown (report: BenchReport, context: ReportContext): st
       `${ms(run.latencyMs.p50)} | ${ms(run.latencyMs.p90)} | ${ms(run.latencyMs.p99)} | ${ms(run.latencyMs.max)} | ${run.errors} | ${run.rssPeakMB.toFixed(0)} | ${run.cpuPct.toFixed(0)} |`)
   }
   lines.push('')
-  lines.push('Figures are medians over the rounds (errors: sums). The ceilings ran in the same run on the same machine, so the ' +
-    '"% of" columns are the robust figures; absolute req/s move with whatever else the machine does. CPU % is the server ' +
-    'process\'s (100 = one core); the load generator needs about as much again.')
+  lines.push('Figures are medians over the rounds (errors: sums; latency in whole milliseconds, as autocannon measures it). ' +
+    'The ceilings ran in the same run on the same machine, so the "% of" columns are the robust figures; absolute req/s move ' +
+    'with whatever else the machine does. CPU % is the server process\'s (100 = one core); what the load generator and ' +
+    'MongoDB used beside it is listed per run below.')
+  lines.push('')
+  for (const run of report.runs) lines.push(`- ${describeRun(run)}`)
   if (context.localMongo && report.runs.some(isScanDominated)) {
     lines.push('')
     lines.push(`${SCAN_MARK} ${report.mongodb.server} never uses a secondary index: it answers this request with a scan of the ` +

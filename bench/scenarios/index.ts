@@ -1,9 +1,11 @@
 // Every scenario npm run bench knows, in the order they run and are reported. A new scenario
 // is one file beside this one, added here.
+import { agencyGet } from './agency-get.ts'
 import { ceilingFastify } from './ceiling-fastify.ts'
 import { ceilingNodeHttp } from './ceiling-node-http.ts'
+import { havenLive } from './haven-live.ts'
 import { propertiesDeepPage } from './properties-deep-page.ts'
 import { propertiesList } from './properties-list.ts'
 import type { Scenario } from './types.ts'
 
-export const SCENARIOS: readonly Scenario[] = [ceilingNodeHttp, ceilingFastify, propertiesList, propertiesDeepPage]
+export const SCENARIOS: readonly Scenario[] = [ceilingNodeHttp, ceilingFastify, havenLive, agencyGet, propertiesList, propertiesDeepPage]
