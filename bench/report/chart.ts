@@ -5,6 +5,7 @@ import type { BenchReport, BenchRun } from './contract.ts'
 import { isScanDominated } from './markdown.ts'
 
 const COLOURS: Record<BenchRun['config'], string> = { baseline: '#8a8f98', optimised: '#1f77b4', unoptimised: '#ff7f0e' }
+const CONFIG_ORDER = Object.keys(COLOURS)
 const BAR = 18
 const GAP = 6
 const LABEL_WIDTH = 260
@@ -28,7 +29,15 @@ function barChart (title: string, runs: BenchRun[], value: (run: BenchRun) => nu
   return `<h2>${escape(title)}</h2>\n<svg xmlns="http://www.w3.org/2000/svg" width="${LABEL_WIDTH + PLOT_WIDTH + 140}" height="${height}" font-family="sans-serif" font-size="12">\n${bars}\n</svg>`
 }
 
+/** Runs grouped by scenario (in the order they ran), configurations side by side. */
+function byScenario (runs: BenchRun[]): BenchRun[] {
+  const scenarios = [...new Set(runs.map((run) => run.scenario))]
+  const order = (run: BenchRun) => scenarios.indexOf(run.scenario) * CONFIG_ORDER.length + CONFIG_ORDER.indexOf(run.config)
+  return [...runs].sort((a, b) => order(a) - order(b))
+}
+
 export function renderChart (report: BenchReport, markdown: string, localMongo: boolean): string {
+  const runs = byScenario(report.runs)
   const legend = Object.entries(COLOURS).map(([config, colour]) => `<span style="display:inline-block;width:12px;height:12px;background:${colour}"></span> ${config}`).join(' &nbsp; ')
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Haven benchmark ${escape(report.createdAt)}</title>
@@ -37,8 +46,8 @@ export function renderChart (report: BenchReport, markdown: string, localMongo: 
 <h1>Haven benchmark · scale ${escape(report.scale)}</h1>
 <p>${escape(`${report.createdAt} · commit ${report.commit.slice(0, 12)} · Node.js ${report.node} · ${report.mongodb.server} ${report.mongodb.version}`)}</p>
 <p>${legend}</p>
-${barChart('Throughput (requests per second, higher is better)', report.runs, (run) => run.rps, 'req/s', localMongo)}
-${barChart('p99 latency (milliseconds, lower is better)', report.runs, (run) => run.latencyMs.p99, 'ms', localMongo)}
+${barChart('Throughput (requests per second, higher is better)', runs, (run) => Math.round(run.rps), 'req/s', localMongo)}
+${barChart('p99 latency (milliseconds, lower is better)', runs, (run) => run.latencyMs.p99, 'ms', localMongo)}
 <h2>Table</h2>
 <pre>${escape(markdown)}</pre>
 </body></html>
