@@ -1,7 +1,7 @@
 // The local service stack: MongoDB (mongo-java-server), PostgreSQL and Redis on 127.0.0.1,
 // one independent set per profile, with data, pid files and logs in .data/<profile>/.
 //
-//   node scripts/stack.ts up|down|status [--profile dev|test]
+//   node scripts/stack.ts up|down|status [--profile dev|test|bench]
 //
 // up prints MONGODB_URL, DATABASE_URL and REDIS_URL as NAME=value lines on stdout. A URL set in
 // the environment is used as is and that service is not started. Ports default per profile and
