@@ -41,6 +41,12 @@ export const ConfigSchema = Type.Object({
   REDIS_KEY_PREFIX: Type.String({ default: 'haven:' }),
   CACHE_OP_TIMEOUT_MS: Milliseconds(1_000, 'time limit of one Redis command'),
 
+  CACHE_L1_MAX: Type.Integer({ minimum: 1, default: 5_000, description: 'entries in each instance\'s in-process cache' }),
+  CACHE_L1_TTL_MS: Milliseconds(5_000, 'in-process cache lifetime; writes invalidate it at once through Redis pub/sub'),
+  CACHE_L2_TTL_MS: Milliseconds(60_000, 'Redis cache: fresh for this long'),
+  CACHE_L2_STALE_MS: Milliseconds(300_000, 'Redis cache: then served stale while recomputed, for this long'),
+  CACHE_BREAKER_RESET_MS: Milliseconds(5_000, 'after Redis failures, how long the cache bypasses it before trying again'),
+
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 1_000, description: 'requests per window per client' }),
   RATE_LIMIT_WINDOW_MS: Milliseconds(60_000, 'rate-limit window'),
 

@@ -12,6 +12,8 @@ export function endExpiredLeases (app: FastifyInstance): Task {
     for (let round = 0; round < 1_000; round++) {
       const expired = await app.repos.leases.adminExpired(today, BATCH)
       for (const lease of expired) await app.leaseLifecycle.adminEnd(lease)
+      const agencies = new Map(expired.map((lease) => [lease.agencyId.toHexString(), lease.agencyId]))
+      for (const agencyId of agencies.values()) await app.rollups.afterWrite(agencyId, ['leaseEnds', 'units'])
       ended += expired.length
       if (expired.length < BATCH) break
     }

@@ -7,14 +7,18 @@ import type { TaskList } from 'graphile-worker'
 import { endExpiredLeases } from './end-expired-leases.ts'
 import { generateRentCharges } from './generate-rent-charges.ts'
 import { markOverdueCharges } from './mark-overdue-charges.ts'
+import { reconcileRollups } from './reconcile-rollups.ts'
 import { repairLedgerProjections } from './repair-ledger-projections.ts'
+import { warmDashboards } from './warm-dashboards.ts'
 
 export function createTaskList (app: FastifyInstance): TaskList {
   return {
     'generate-rent-charges': generateRentCharges(app),
     'mark-overdue-charges': markOverdueCharges(app),
     'end-expired-leases': endExpiredLeases(app),
-    'repair-ledger-projections': repairLedgerProjections(app)
+    'repair-ledger-projections': repairLedgerProjections(app),
+    'reconcile-rollups': reconcileRollups(app),
+    'warm-dashboards': warmDashboards(app)
   }
 }
 
@@ -22,5 +26,7 @@ export const crontab = [
   '10 0 * * * generate-rent-charges ?id=generate-rent-charges&fill=3d&jobKey=generate-rent-charges',
   '20 0 * * * mark-overdue-charges ?id=mark-overdue-charges&fill=3d&jobKey=mark-overdue-charges',
   '30 0 * * * end-expired-leases ?id=end-expired-leases&fill=3d&jobKey=end-expired-leases',
-  '*/5 * * * * repair-ledger-projections ?id=repair-ledger-projections&jobKey=repair-ledger-projections'
+  '*/5 * * * * repair-ledger-projections ?id=repair-ledger-projections&jobKey=repair-ledger-projections',
+  '40 * * * * reconcile-rollups ?id=reconcile-rollups&jobKey=reconcile-rollups',
+  '* * * * * warm-dashboards ?id=warm-dashboards&jobKey=warm-dashboards'
 ].join('\n')

@@ -45,7 +45,7 @@ test('.env.example lists every variable, with its default', async (t) => {
   const { readFile } = await import('node:fs/promises')
   const { ConfigSchema } = await import('../../config.ts')
   const text = await readFile(path.resolve(import.meta.dirname, '../../.env.example'), 'utf8')
-  const listed = new Map(text.split('\n').filter((line) => /^[A-Z_]+=/.test(line)).map((line) => {
+  const listed = new Map(text.split('\n').filter((line) => /^[A-Z][A-Z0-9_]*=/.test(line)).map((line) => {
     const [name = '', ...value] = line.split('=')
     return [name, value.join('=')]
   }))

@@ -36,7 +36,7 @@ export function queriesOf (commandName: string, command: Document): Query[] {
 export interface Violation { comment: string, collection: string, shape: unknown, problem: string }
 
 // An agency is its own scope: its _id is the agency id.
-const SCOPE_FIELD: Record<string, string> = { agencies: '_id' }
+const SCOPE_FIELD: Record<string, string> = { agencies: '_id', agency_summaries: '_id' }
 
 export function checkQuery (comment: string, collection: string, query: Query): string | null {
   const method = comment.split('.').at(-1) ?? ''

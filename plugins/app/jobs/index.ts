@@ -56,4 +56,4 @@ export default fp<JobsOptions>(async function jobs (fastify, opts) {
     if (runner !== null) await runner.stop()
     await utils.release()
   })
-}, { name: 'jobs', dependencies: ['postgres', 'metrics', 'repositories', 'ledger', 'lease-lifecycle'] })
+}, { name: 'jobs', dependencies: ['postgres', 'metrics', 'repositories', 'ledger', 'lease-lifecycle', 'rollups', 'dashboard'] })

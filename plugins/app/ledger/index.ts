@@ -18,13 +18,16 @@ import type { Settlement } from './allocate.ts'
 export interface LeaseRef { agencyId: ObjectId, leaseId: ObjectId, propertyId: ObjectId, unitId: ObjectId }
 
 export interface ChangeResult {
+  change: LedgerChange
+  /** the ledger before the change (version 0 and empty for a new one) */
+  before: LedgerRecord
   ledger: LedgerRecord
   settlement: Settlement
   /** false when the change was already in the ledger (a replay) */
   applied: boolean
 }
 
-export interface LedgerListener { (agencyId: ObjectId, result: ChangeResult): void }
+export interface LedgerListener { (agencyId: ObjectId, result: ChangeResult): Promise<void> }
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -33,7 +36,7 @@ declare module 'fastify' {
       /** rewrites every projection of a ledger version and clears its dirty mark */
       repair: (ledger: LedgerRecord) => Promise<void>
       get: (agencyId: ObjectId, leaseId: ObjectId) => Promise<LedgerRecord | null>
-      /** called after every applied change, once its projections are written */
+      /** awaited after every applied change, once its projections are written; failures are logged, not thrown */
       onChange: (listener: LedgerListener) => void
     }
   }
@@ -72,7 +75,7 @@ export default fp(async function ledger (fastify) {
       if (!outcome.applied) {
         // Already in the ledger: a replay. Finish whatever a crashed attempt left undone.
         if (base.dirtySince !== null) await project(base, before)
-        return { ledger: base, settlement: before, applied: false }
+        return { change, before: base, ledger: base, settlement: before, applied: false }
       }
 
       const settlement = settlementOf(outcome.facts)
@@ -97,8 +100,12 @@ export default fp(async function ledger (fastify) {
       // A ledger that was already dirty may hide an earlier unprojected version: rewrite all.
       const only = base.dirtySince === null ? new Set([...movedItems(before, settlement), outcome.itemId.toHexString()]) : undefined
       await project(next, settlement, only)
-      const result = { ledger: next, settlement, applied: true }
-      for (const listener of listeners) listener(lease.agencyId, result)
+      const result = { change, before: base, ledger: next, settlement, applied: true }
+      // Followers (the dashboard's rollups) must never fail a money write: what they
+      // miss, the reconciliation job recomputes.
+      for (const listener of listeners) {
+        await listener(lease.agencyId, result).catch((err: unknown) => fastify.log.error({ err }, 'ledger listener failed'))
+      }
       return result
     }
     throw codedError(503, 'LEDGER_BUSY', 'This lease\'s ledger is changing too fast; retry shortly')

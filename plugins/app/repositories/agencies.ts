@@ -36,6 +36,13 @@ export class AgenciesRepository {
     })
   }
 
+  /** Scheduled jobs: every agency's id, in batches after a position. */
+  async adminIds (after: ObjectId | null, limit: number): Promise<ObjectId[]> {
+    const filter = after === null ? {} : { _id: { $gt: after } }
+    const page = await this.collection.find(filter, { maxTimeMS: this.maxTimeMS, projection: { _id: 1 }, comment: 'repo:agencies.adminIds' }).sort({ _id: 1 }).limit(limit).toArray()
+    return page.map((agency) => agency._id)
+  }
+
   /** Undoes a signup whose owner could not be created (the email was taken meanwhile). */
   async remove (agencyId: ObjectId): Promise<void> {
     await this.collection.deleteOne({ _id: agencyId }, { maxTimeMS: this.maxTimeMS, comment: 'repo:agencies.remove' })

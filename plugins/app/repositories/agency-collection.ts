@@ -100,6 +100,22 @@ export class AgencyCollection<T extends AgencyDoc> {
     }) as T | null
   }
 
+  /** How many of the agency's items match. */
+  async count (agencyId: ObjectId, filter: Record<string, unknown>, method: string): Promise<number> {
+    const { maxTimeMS, comment } = this.readOptions(method)
+    return await this.collection.countDocuments(this.scoped(agencyId, filter), { maxTimeMS, comment })
+  }
+
+  /** How many of the agency's matching items hold each value of an expression (e.g. '$status'). */
+  async countBy (agencyId: ObjectId, filter: Record<string, unknown>, groupBy: unknown, method: string): Promise<Map<string | null, number>> {
+    const { maxTimeMS, comment } = this.readOptions(method)
+    const groups = await this.collection.aggregate<{ _id: string | null, n: number }>([
+      { $match: this.scoped(agencyId, filter) },
+      { $group: { _id: groupBy, n: { $sum: 1 } } }
+    ], { maxTimeMS, comment }).toArray()
+    return new Map(groups.map((group) => [group._id, group.n]))
+  }
+
   /**
    * One page in the requested order, by keyset. `updatedSince` turns the list
    * into a change feed: oldest change first, every item (archived included).

@@ -2,6 +2,7 @@
 // reached through `fastify.repos`. Every method takes the agency id first.
 import fp from 'fastify-plugin'
 import { AgenciesRepository } from './agencies.ts'
+import { AgencySummariesRepository } from './agency-summaries.ts'
 import { allowUnindexedLists } from './agency-collection.ts'
 import { ChargesRepository } from './charges.ts'
 import { IdempotencyKeysRepository } from './idempotency-keys.ts'
@@ -17,6 +18,7 @@ import { UsersRepository } from './users.ts'
 
 export interface Repositories {
   agencies: AgenciesRepository
+  agencySummaries: AgencySummariesRepository
   users: UsersRepository
   refreshTokens: RefreshTokensRepository
   properties: PropertiesRepository
@@ -42,6 +44,7 @@ export default fp(async function repositories (fastify) {
   if (fastify.config.HAVEN_UNOPTIMISED) allowUnindexedLists(db)
   fastify.decorate('repos', {
     agencies: new AgenciesRepository(db, maxTimeMS),
+    agencySummaries: new AgencySummariesRepository(db, maxTimeMS),
     users: new UsersRepository(db, maxTimeMS),
     refreshTokens: new RefreshTokensRepository(db, maxTimeMS),
     properties: new PropertiesRepository(db, maxTimeMS),

@@ -56,6 +56,11 @@ export class LeasesRepository {
     return this.leases.list(agencyId, query)
   }
 
+  /** Dashboard: active leases by end date (YYYY-MM-DD; null for leases without an end). */
+  activeByEndDate (agencyId: ObjectId): Promise<Map<string | null, number>> {
+    return this.leases.countBy(agencyId, { status: 'active' }, { $dateToString: { format: '%Y-%m-%d', date: '$endDate' } }, 'activeByEndDate')
+  }
+
   /** The active lease of a unit, if any (a point lookup on the unique activeUnitId). */
   async activeOnUnit (agencyId: ObjectId, unitId: ObjectId): Promise<LeaseRecord | null> {
     return await this.leases.collection.findOne(this.leases.scoped(agencyId, { activeUnitId: unitId }), this.leases.readOptions('activeOnUnit'))

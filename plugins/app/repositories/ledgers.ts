@@ -94,6 +94,12 @@ export class LedgersRepository {
     await this.collection.updateOne({ _id: leaseId, agencyId, version }, { $set: { dirtySince: null } }, this.options('markProjected'))
   }
 
+  /** Reconciliation: an agency's ledgers in _id order, a batch after a position. */
+  async forAgency (agencyId: ObjectId, after: ObjectId | null, limit: number): Promise<LedgerRecord[]> {
+    const filter = after === null ? { agencyId } : { agencyId, _id: { $gt: after } }
+    return await this.collection.find(filter, { ...this.options('forAgency'), projection: PROJECTION }).sort({ _id: 1 }).limit(limit).toArray()
+  }
+
   /** Repair job: ledgers (any agency) whose projections have lagged since before a cutoff. */
   async adminDirtyBefore (cutoff: Date, limit: number): Promise<LedgerRecord[]> {
     return await this.collection.find({ dirtySince: { $lt: cutoff } }, { ...this.options('adminDirtyBefore'), projection: PROJECTION }).limit(limit).toArray()

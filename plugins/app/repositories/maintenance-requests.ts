@@ -85,6 +85,18 @@ export class MaintenanceRequestsRepository {
     return this.requests.updateById(agencyId, id, update, 'update')
   }
 
+  /** Dashboard: current requests still to be resolved, by priority. */
+  openByPriority (agencyId: ObjectId): Promise<Map<string | null, number>> {
+    return this.requests.countBy(agencyId, { archived: false, status: { $in: ['open', 'in_progress', 'on_hold'] } }, '$priority', 'openByPriority')
+  }
+
+  /** Dashboard: requests resolved since a date, most recent first (report and resolution times only). */
+  async resolvedSince (agencyId: ObjectId, since: Date, limit: number): Promise<Array<{ reportedAt: Date, resolvedAt: Date }>> {
+    return await this.requests.collection.find(this.requests.scoped(agencyId, { status: 'resolved', resolvedAt: { $gte: since } }), {
+      ...this.requests.readOptions('resolvedSince'), projection: { reportedAt: 1, resolvedAt: 1 }
+    }).sort({ resolvedAt: -1 }).limit(limit).toArray() as Array<{ reportedAt: Date, resolvedAt: Date }>
+  }
+
   /** Archiving twice keeps the first archivedAt. */
   async archive (agencyId: ObjectId, id: ObjectId): Promise<MaintenanceRequestRecord | null> {
     const archived = await this.requests.updateById(agencyId, id, { $set: { archived: true, archivedAt: new Date() } }, 'archive', { archived: false })

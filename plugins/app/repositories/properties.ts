@@ -52,6 +52,11 @@ export class PropertiesRepository {
     return this.properties.updateById(agencyId, id, { $set: set }, 'update')
   }
 
+  /** Dashboard: current (not archived) properties. */
+  countCurrent (agencyId: ObjectId): Promise<number> {
+    return this.properties.count(agencyId, { archived: false }, 'countCurrent')
+  }
+
   /** Archiving twice keeps the first archivedAt. */
   async archive (agencyId: ObjectId, id: ObjectId): Promise<PropertyRecord | null> {
     const archived = await this.properties.updateById(agencyId, id, { $set: { archived: true, archivedAt: new Date() } }, 'archive', { archived: false })

@@ -80,6 +80,11 @@ export class UnitsRepository {
   }
 
   /** Current (non-archived) units of a property: a property with any cannot be archived. */
+  /** Dashboard: current units by status. */
+  countByStatus (agencyId: ObjectId): Promise<Map<string | null, number>> {
+    return this.units.countBy(agencyId, { archived: false }, '$status', 'countByStatus')
+  }
+
   async countCurrentInProperty (agencyId: ObjectId, propertyId: ObjectId): Promise<number> {
     const { maxTimeMS, comment } = this.units.readOptions('countCurrentInProperty') // a count has no projection
     return await this.units.collection.countDocuments(this.units.scoped(agencyId, { propertyId, archived: false }), { maxTimeMS, comment })

@@ -1,0 +1,26 @@
+// Recomputes every agency's dashboard summaries from the raw documents, and
+// reports and repairs any drift (a write cut short between its steps, a bug).
+import type { FastifyInstance } from 'fastify'
+import type { Task } from 'graphile-worker'
+import type { ObjectId } from 'mongodb'
+
+const BATCH = 100
+
+export function reconcileRollups (app: FastifyInstance): Task {
+  return async (_payload, helpers) => {
+    let after: ObjectId | null = null
+    let checked = 0
+    let drifted = 0
+    for (;;) {
+      const ids = await app.repos.agencies.adminIds(after, BATCH)
+      for (const agencyId of ids) {
+        const drift = await app.rollups.reconcile(agencyId)
+        checked++
+        if (drift.length > 0) drifted++
+      }
+      if (ids.length < BATCH) break
+      after = ids.at(-1)!
+    }
+    helpers.logger.info(`reconciled ${checked} agencies; ${drifted} had drifted and were repaired`)
+  }
+}

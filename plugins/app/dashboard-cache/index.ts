@@ -1,0 +1,171 @@
+// The dashboard cache: L1 in this process (lru-cache: bounded, short TTL,
+// stale-while-revalidate, one computation for concurrent misses of a key) in
+// front of L2 in Redis (shared by every instance; fresh, then stale while it is
+// recomputed). Keys start with the agency id, so an entry of one agency can
+// never answer another. A write invalidates the agency's entries in Redis and,
+// through pub/sub, in every instance's L1. Redis calls go through a circuit
+// breaker (opossum): when Redis fails or is slow, the cache goes straight to
+// MongoDB and no request waits longer than the cache budget.
+// Why not async-cache-dedupe: its Redis storage gives no stale/eviction counts
+// for the metrics, and a store there cannot be refused when an invalidation
+// happened during the computation (the race that would cache stale figures).
+import fp from 'fastify-plugin'
+import { LRUCache } from 'lru-cache'
+import CircuitBreaker from 'opossum'
+import promClient from '@prometheus-io/client'
+import type { Redis } from 'ioredis'
+import { RedisTier, type Cached } from './redis-tier.ts'
+import { WindowStats, type Outcome } from './window-stats.ts'
+
+export type { Cached } from './redis-tier.ts'
+
+interface FetchContext { agencyId: string, variant: string, compute: () => Promise<Cached>, background: boolean }
+
+export interface CacheStats { cache: string, windows: Record<string, ReturnType<WindowStats['over']>> }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    dashboardCache: {
+      /** background: a warm-up, left out of the hit/miss statistics */
+      get: (agencyId: string, variant: string, compute: () => Promise<Cached>, options?: { background?: boolean }) => Promise<Cached>
+      invalidate: (agencyId: string) => Promise<void>
+      /** called after this instance invalidates an agency (not for invalidations heard from others) */
+      onInvalidate: (listener: (agencyId: string) => void) => void
+      stats: () => CacheStats[]
+      breakerState: () => 'closed' | 'open' | 'half-open'
+    }
+  }
+}
+
+const WINDOWS = { '1m': 60_000, '5m': 300_000, '15m': 900_000 }
+const BREAKER_STATE = { closed: 0, 'half-open': 1, open: 2 } as const
+
+export default fp(async function dashboardCache (fastify) {
+  const config = fastify.config
+  const channel = `${config.REDIS_KEY_PREFIX}dashboard-invalidations`
+  const l2 = new RedisTier(fastify.redis, config.CACHE_L2_TTL_MS + config.CACHE_L2_STALE_MS)
+  const stats = { 'dashboard-l1': new WindowStats(), 'dashboard-l2': new WindowStats() }
+
+  const requests = new promClient.Counter({ name: 'haven_cache_requests_total', help: 'Cache lookups by cache and result (hit, miss, stale, coalesced, bypass)', labelNames: ['cache', 'result'] as const, registers: [fastify.metricsRegistry] })
+  const evictions = new promClient.Counter({ name: 'haven_cache_evictions_total', help: 'Entries evicted for room, by cache', labelNames: ['cache'] as const, registers: [fastify.metricsRegistry] })
+  const invalidations = new promClient.Counter({ name: 'haven_cache_invalidations_total', help: 'Agency invalidations received, by cache', labelNames: ['cache'] as const, registers: [fastify.metricsRegistry] })
+  const record = (cache: keyof typeof stats, outcome: Outcome, background = false) => {
+    if (background) return
+    stats[cache].record(outcome)
+    requests.inc({ cache, result: outcome })
+  }
+
+  const breaker = new CircuitBreaker(async (operation: () => Promise<unknown>) => await operation(), {
+    timeout: config.CACHE_OP_TIMEOUT_MS,
+    resetTimeout: config.CACHE_BREAKER_RESET_MS,
+    errorThresholdPercentage: 50,
+    volumeThreshold: 5,
+    rollingCountTimeout: 10_000
+  })
+  const breakerState = () => breaker.opened ? 'open' as const : breaker.halfOpen ? 'half-open' as const : 'closed' as const
+  new promClient.Gauge({
+    name: 'haven_cache_breaker_state',
+    help: 'Redis circuit breaker of the dashboard cache: 0 closed, 1 half-open, 2 open (bypassing Redis)',
+    registers: [fastify.metricsRegistry],
+    collect () { this.set(BREAKER_STATE[breakerState()]) }
+  })
+  breaker.on('open', () => fastify.log.warn('dashboard cache: Redis failing, bypassing it'))
+  breaker.on('halfOpen', () => fastify.log.info('dashboard cache: trying Redis again'))
+  breaker.on('close', () => fastify.log.info('dashboard cache: Redis back'))
+  /** A Redis call through the breaker; undefined when Redis is failing or the breaker is open. */
+  const viaRedis = async <T>(operation: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await breaker.fire(operation) as T
+    } catch {
+      return undefined
+    }
+  }
+
+  const invalidateListeners: Array<(agencyId: string) => void> = []
+
+  // Invalidation times per agency, so a computation that started before one never lands in L1.
+  const invalidatedAt = new Map<string, number>()
+  const refreshing = new Set<string>()
+
+  async function computeAndShare (context: FetchContext): Promise<Cached> {
+    const value = await context.compute()
+    void viaRedis(() => l2.store(context.agencyId, context.variant, value))
+    return value
+  }
+
+  const l1 = new LRUCache<string, Cached, FetchContext>({
+    max: config.CACHE_L1_MAX,
+    ttl: config.CACHE_L1_TTL_MS,
+    allowStale: true,
+    noDeleteOnStaleGet: true,
+    dispose: (_value, _key, reason) => { if (reason === 'evict') evictions.inc({ cache: 'dashboard-l1' }) },
+    fetchMethod: async (key, _stale, { context }) => {
+      if (breaker.opened) {
+        record('dashboard-l2', 'bypass', context.background)
+        return await context.compute()
+      }
+      const shared = await viaRedis(() => l2.get(context.agencyId, context.variant))
+      if (shared === undefined) {
+        record('dashboard-l2', 'bypass', context.background)
+        return await context.compute()
+      }
+      if (shared === null || shared.startedAt < (invalidatedAt.get(context.agencyId) ?? 0)) {
+        record('dashboard-l2', 'miss', context.background)
+        return await computeAndShare(context)
+      }
+      if (Date.now() - shared.startedAt <= config.CACHE_L2_TTL_MS) {
+        record('dashboard-l2', 'hit', context.background)
+        return shared
+      }
+      record('dashboard-l2', 'stale', context.background)
+      if (!refreshing.has(key)) {
+        refreshing.add(key)
+        computeAndShare(context)
+          .then((fresh) => { if (fresh.startedAt >= (invalidatedAt.get(context.agencyId) ?? 0)) l1.set(key, fresh) })
+          .catch((err: unknown) => fastify.log.error({ err }, 'dashboard refresh failed'))
+          .finally(() => refreshing.delete(key))
+      }
+      return shared
+    }
+  })
+
+  function invalidateLocally (agencyId: string): void {
+    invalidatedAt.set(agencyId, Date.now())
+    invalidations.inc({ cache: 'dashboard-l1' })
+    const prefix = `${agencyId}|`
+    for (const key of l1.keys()) if (key.startsWith(prefix)) l1.delete(key)
+  }
+
+  // Every instance's L1 hears about every invalidation, including its own.
+  const subscriber: Redis = fastify.redis.duplicate()
+  subscriber.on('error', () => undefined) // the main client logs Redis trouble
+  subscriber.on('ready', () => { subscriber.subscribe(channel).catch(() => undefined) })
+  subscriber.on('message', (_channel: string, agencyId: string) => invalidateLocally(agencyId))
+  fastify.addHook('onClose', async () => { subscriber.disconnect() })
+
+  fastify.decorate('dashboardCache', {
+    async get (agencyId, variant, compute, options = {}) {
+      const status: LRUCache.Status<string, Cached, FetchContext> = {}
+      const value = await l1.fetch(`${agencyId}|${variant}`, { context: { agencyId, variant, compute, background: options.background === true }, status })
+      if (options.background !== true) record('dashboard-l1', status.fetch === 'inflight' ? 'coalesced' : status.fetch === 'hit' ? 'hit' : status.fetch === 'stale' || status.fetch === 'refresh' ? 'stale' : 'miss')
+      return value!
+    },
+
+    async invalidate (agencyId) {
+      invalidateLocally(agencyId)
+      invalidations.inc({ cache: 'dashboard-l2' })
+      const now = Date.now()
+      await Promise.all([viaRedis(() => l2.invalidate(agencyId, now)), viaRedis(() => fastify.redis.publish(channel, agencyId))])
+      for (const listener of invalidateListeners) listener(agencyId)
+    },
+
+    onInvalidate: (listener) => { invalidateListeners.push(listener) },
+
+    stats: () => Object.entries(stats).map(([cache, window]) => ({
+      cache,
+      windows: Object.fromEntries(Object.entries(WINDOWS).map(([name, ms]) => [name, window.over(ms)]))
+    })),
+
+    breakerState
+  })
+}, { name: 'dashboard-cache', dependencies: ['redis', 'metrics'] })

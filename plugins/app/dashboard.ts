@@ -1,0 +1,92 @@
+// GET /v1/dashboard behind the route: the figures computed from the summary
+// documents (two _id lookups, whatever the portfolio's size), serialized once
+// and cached with their ETag. In the unoptimised benchmark mode there is no
+// cache and the figures are recomputed from the raw collections every time.
+// After a write invalidates an agency, its default dashboard is recomputed in
+// the background (debounced), so the next reader finds it ready.
+import fp from 'fastify-plugin'
+import { createHash } from 'node:crypto'
+import { ObjectId } from 'mongodb'
+import fastJson from 'fast-json-stringify'
+import type { Redis } from 'ioredis'
+import { Dashboard, WIDGETS, type Widget } from '../../schemas/dashboard.ts'
+import { figures } from './rollups/figures.ts'
+import { twelveMonthsTo } from './rollups/source.ts'
+import type { Cached } from './dashboard-cache/index.ts'
+
+export interface DashboardRequest { include?: string | undefined, period?: string | undefined }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    dashboard: {
+      get: (agencyId: ObjectId, request: DashboardRequest) => Promise<Cached>
+      /** computes the default dashboard into the caches unless a fresh one is there */
+      warm: (agencyId: ObjectId) => Promise<void>
+      /** agencies whose dashboard was read since a moment (for the warming job) */
+      recentlyActive: (since: Date) => Promise<string[]>
+    }
+  }
+}
+
+const ACTIVE_KEY = 'dashboard:active'
+const ACTIVITY_THROTTLE_MS = 60_000
+const WARM_DEBOUNCE_MS = 50
+
+export function currentPeriod (now = new Date()): string {
+  return now.toISOString().slice(0, 7)
+}
+
+export default fp(async function dashboard (fastify) {
+  const { rollups, dashboardCache, repos, config } = fastify
+  const serialize = fastJson(Dashboard)
+  const lastActivity = new Map<string, number>()
+  const warmTimers = new Map<string, NodeJS.Timeout>()
+  const redis: Redis = fastify.redis
+
+  async function compute (agencyId: ObjectId, period: string, include: ReadonlySet<Widget>): Promise<Cached> {
+    const startedAt = Date.now()
+    const periods = twelveMonthsTo(period)
+    const [source, agency] = await Promise.all([
+      config.HAVEN_UNOPTIMISED ? rollups.fromRaw(agencyId, periods) : rollups.fromSummaries(agencyId, periods),
+      repos.agencies.findById(agencyId)
+    ])
+    const body = serialize(figures(source, { period, periods, now: new Date(), currency: agency?.currency ?? 'USD', include }))
+    return { body, etag: `W/"${createHash('sha1').update(body).digest('base64url')}"`, startedAt }
+  }
+
+  function noteActivity (agencyId: string): void {
+    const now = Date.now()
+    if (now - (lastActivity.get(agencyId) ?? 0) < ACTIVITY_THROTTLE_MS) return
+    lastActivity.set(agencyId, now)
+    if (lastActivity.size > 50_000) lastActivity.clear()
+    redis.zadd(ACTIVE_KEY, now, agencyId).catch(() => undefined)
+  }
+
+  async function get (agencyId: ObjectId, request: DashboardRequest, background = false): Promise<Cached> {
+    const period = request.period ?? currentPeriod()
+    const include = new Set((request.include?.split(',') ?? WIDGETS) as Widget[])
+    if (config.HAVEN_UNOPTIMISED) return await compute(agencyId, period, include)
+    const id = agencyId.toHexString()
+    if (!background) noteActivity(id)
+    const variant = `${period}|${[...include].sort().join(',')}`
+    return await dashboardCache.get(id, variant, () => compute(agencyId, period, include), { background })
+  }
+
+  dashboardCache.onInvalidate((agencyId) => {
+    clearTimeout(warmTimers.get(agencyId))
+    warmTimers.set(agencyId, setTimeout(() => {
+      warmTimers.delete(agencyId)
+      get(new ObjectId(agencyId), {}, true).catch((err: unknown) => fastify.log.warn({ err }, 'dashboard warm-up failed'))
+    }, WARM_DEBOUNCE_MS).unref())
+  })
+  fastify.addHook('onClose', async () => { for (const timer of warmTimers.values()) clearTimeout(timer) })
+
+  fastify.decorate('dashboard', {
+    get,
+    warm: async (agencyId: ObjectId) => { await get(agencyId, {}, true) },
+    recentlyActive: async (since: Date) => {
+      await redis.zremrangebyscore(ACTIVE_KEY, '-inf', since.getTime() - 1)
+      return await redis.zrangebyscore(ACTIVE_KEY, since.getTime(), '+inf')
+    }
+  })
+}, { name: 'dashboard', dependencies: ['rollups', 'dashboard-cache', 'repositories', 'redis'] })

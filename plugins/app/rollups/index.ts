@@ -1,0 +1,199 @@
+// Keeps the dashboard's summary documents current, and checks them.
+//  - Money: every applied ledger change moves the agency's figures by the
+//    difference of that ledger's contribution before and after ($inc, atomic),
+//    and keeps the latest payments list; then the agency's cached dashboards go.
+//  - Counts (properties, units by status, active leases by end date, open
+//    maintenance, recent resolution times): recounted from their collection
+//    after a write that touches them, through an indexed query, and $set with a
+//    guard so an older recount never wins.
+//  - Reconciliation recomputes everything from the raw documents, reports any
+//    drift (log + metric) and repairs it.
+import fp from 'fastify-plugin'
+import { ObjectId } from 'mongodb'
+import promClient from '@prometheus-io/client'
+import type { AgencySummaryRecord, LatestPayment, RecountedWidget, RecountedWidgets } from '../repositories/agency-summaries.ts'
+import { LATEST_PAYMENTS } from '../repositories/agency-summaries.ts'
+import { addContribution, contributionDelta, contributionOf, emptyContribution, type MoneyContribution } from './money-contribution.ts'
+import { leaseEnds, NO_OPEN_REQUESTS, NO_UNITS, priorityCounts, unitCounts, type DashboardSource, type MonthFigures } from './source.ts'
+
+const RESOLUTION_WINDOW_MS = 30 * 86_400_000
+const MAX_RESOLUTIONS = 5_000
+const LEDGER_BATCH = 500
+export const ALL_WIDGETS: RecountedWidget[] = ['properties', 'units', 'leaseEnds', 'maintenanceOpen', 'resolutions']
+
+export interface Drift { widget: string, stored: unknown, actual: unknown }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    rollups: {
+      /** recounts the widgets a write touched, then drops the agency's cached dashboards */
+      afterWrite: (agencyId: ObjectId, widgets: RecountedWidget[]) => Promise<void>
+      /** the dashboard's inputs from the summary documents (recounting widgets never counted) */
+      fromSummaries: (agencyId: ObjectId, periods: string[]) => Promise<DashboardSource>
+      /** the dashboard's inputs recomputed from the raw collections (scans) */
+      fromRaw: (agencyId: ObjectId, periods: string[]) => Promise<DashboardSource>
+      /** compares the summaries with a recomputation, repairs and returns any drift */
+      reconcile: (agencyId: ObjectId) => Promise<Drift[]>
+    }
+  }
+}
+
+export default fp(async function rollups (fastify) {
+  const { repos, ledger, dashboardCache } = fastify
+  const summaries = repos.agencySummaries
+  const driftCounter = new promClient.Counter({
+    name: 'haven_rollup_drift_total',
+    help: 'Summary figures the reconciliation found wrong and repaired, by widget',
+    labelNames: ['widget'] as const,
+    registers: [fastify.metricsRegistry]
+  })
+
+  async function count<W extends RecountedWidget> (agencyId: ObjectId, widget: W): Promise<RecountedWidgets[W]> {
+    switch (widget) {
+      case 'properties': return await repos.properties.countCurrent(agencyId) as RecountedWidgets[W]
+      case 'units': return unitCounts(await repos.units.countByStatus(agencyId)) as RecountedWidgets[W]
+      case 'leaseEnds': return leaseEnds(await repos.leases.activeByEndDate(agencyId)) as RecountedWidgets[W]
+      case 'maintenanceOpen': return priorityCounts(await repos.maintenanceRequests.openByPriority(agencyId)) as RecountedWidgets[W]
+      default: {
+        const resolved = await repos.maintenanceRequests.resolvedSince(agencyId, new Date(Date.now() - RESOLUTION_WINDOW_MS), MAX_RESOLUTIONS)
+        return resolved.map((r) => ({ resolvedAt: r.resolvedAt, hours: (r.resolvedAt.getTime() - r.reportedAt.getTime()) / 3_600_000 })) as RecountedWidgets[W]
+      }
+    }
+  }
+
+  async function recount (agencyId: ObjectId, widgets: RecountedWidget[]): Promise<void> {
+    await Promise.all(widgets.map(async (widget) => {
+      const startedAt = new Date()
+      await summaries.setWidget(agencyId, widget, await count(agencyId, widget), startedAt)
+    }))
+  }
+
+  ledger.onChange(async (agencyId, result) => {
+    await summaries.applyMoneyDelta(agencyId, contributionDelta(contributionOf(result.before), contributionOf(result.ledger)))
+    const { change } = result
+    if (change.type === 'addPayment') {
+      const p = change.payment
+      await summaries.pushPayment(agencyId, { id: p._id, leaseId: result.ledger._id, amount: p.amount, receivedAt: p.receivedAt, method: p.method, status: 'applied' })
+    } else if (change.type === 'reversePayment' || change.type === 'amendPayment') {
+      const p = result.ledger.payments.find((payment) => payment._id.equals(change.paymentId))!
+      await summaries.setPaymentStatus(agencyId, p._id, p.reversed ? 'reversed' : 'applied', p.method)
+    }
+    await dashboardCache.invalidate(agencyId.toHexString())
+  })
+
+  /** Every ledger of the agency, summed: the money figures as they should be. */
+  async function moneyFromLedgers (agencyId: ObjectId): Promise<{ total: MoneyContribution, latest: LatestPayment[] }> {
+    const total = emptyContribution()
+    let latest: LatestPayment[] = []
+    let after: ObjectId | null = null
+    for (;;) {
+      const batch = await repos.ledgers.forAgency(agencyId, after, LEDGER_BATCH)
+      for (const record of batch) {
+        addContribution(total, contributionOf(record))
+        for (const p of record.payments) latest.push({ id: p._id, leaseId: record._id, amount: p.amount, receivedAt: p.receivedAt, method: p.method, status: p.reversed ? 'reversed' : 'applied' })
+        if (latest.length > LATEST_PAYMENTS * 4) latest = newest(latest)
+      }
+      if (batch.length < LEDGER_BATCH) break
+      after = batch.at(-1)!._id
+    }
+    return { total, latest: newest(latest) }
+  }
+
+  function newest (payments: LatestPayment[]): LatestPayment[] {
+    return payments.sort((a, b) => b.receivedAt.getTime() - a.receivedAt.getTime() || b.id.toHexString().localeCompare(a.id.toHexString())).slice(0, LATEST_PAYMENTS)
+  }
+
+  function monthsOf (total: MoneyContribution, periods: string[]): Map<string, MonthFigures> {
+    return new Map(periods.map((period) => [period, { charged: total.charged.get(period) ?? 0, collected: total.collected.get(period) ?? 0 }]))
+  }
+
+  async function fromRaw (agencyId: ObjectId, periods: string[]): Promise<DashboardSource> {
+    const [properties, units, ends, maintenanceOpen, resolutions, money] = await Promise.all([
+      count(agencyId, 'properties'), count(agencyId, 'units'), count(agencyId, 'leaseEnds'), count(agencyId, 'maintenanceOpen'), count(agencyId, 'resolutions'), moneyFromLedgers(agencyId)
+    ])
+    return {
+      properties, units, leaseEnds: ends, maintenanceOpen, resolutions,
+      outstandingByDueDay: Object.fromEntries(money.total.outstandingByDueDay),
+      outstanding: money.total.outstanding,
+      credit: money.total.credit,
+      latestPayments: money.latest,
+      months: monthsOf(money.total, periods)
+    }
+  }
+
+  async function fromSummaries (agencyId: ObjectId, periods: string[]): Promise<DashboardSource> {
+    let [summary, months] = await Promise.all([summaries.get(agencyId), summaries.getMonths(agencyId, periods)])
+    const missing = ALL_WIDGETS.filter((widget) => summary?.[widget] === undefined)
+    if (missing.length > 0) {
+      // First look at an agency whose counts were never taken: take them now, once.
+      await recount(agencyId, missing)
+      summary = await summaries.get(agencyId)
+    }
+    const s: AgencySummaryRecord = summary ?? { _id: agencyId, updatedAt: new Date() }
+    return {
+      properties: s.properties ?? 0,
+      units: s.units ?? NO_UNITS,
+      leaseEnds: s.leaseEnds ?? {},
+      maintenanceOpen: s.maintenanceOpen ?? NO_OPEN_REQUESTS,
+      resolutions: s.resolutions ?? [],
+      outstandingByDueDay: s.outstandingByDueDay ?? {},
+      outstanding: s.outstanding ?? 0,
+      credit: s.credit ?? 0,
+      latestPayments: s.latestPayments ?? [],
+      months: new Map(periods.map((period) => {
+        const month = months.find((m) => m.period === period)
+        return [period, { charged: month?.charged ?? 0, collected: month?.collected ?? 0 }]
+      }))
+    }
+  }
+
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+  const nonZero = (map: Record<string, number> | undefined) => Object.fromEntries(Object.entries(map ?? {}).filter(([, v]) => v !== 0).sort(([a], [b]) => a.localeCompare(b)))
+
+  async function findDrift (agencyId: ObjectId): Promise<{ drift: Drift[], money: Awaited<ReturnType<typeof moneyFromLedgers>>, storedPeriods: string[] }> {
+    const [summary, storedMonths, money] = await Promise.all([summaries.get(agencyId), summaries.allMonths(agencyId), moneyFromLedgers(agencyId)])
+    const drift: Drift[] = []
+    for (const widget of ALL_WIDGETS.filter((w) => w !== 'resolutions')) {
+      const actual = await count(agencyId, widget)
+      const stored = summary?.[widget]
+      if (!same(widget === 'leaseEnds' ? nonZero(stored as Record<string, number>) : stored, widget === 'leaseEnds' ? nonZero(actual as Record<string, number>) : actual)) drift.push({ widget, stored, actual })
+    }
+    const checks: Array<[string, unknown, unknown]> = [
+      ['outstanding', summary?.outstanding ?? 0, money.total.outstanding],
+      ['credit', summary?.credit ?? 0, money.total.credit],
+      ['outstandingByDueDay', nonZero(summary?.outstandingByDueDay), nonZero(Object.fromEntries(money.total.outstandingByDueDay))],
+      ['months', nonZero(Object.fromEntries(storedMonths.flatMap((m) => [[`${m.period} charged`, m.charged], [`${m.period} collected`, m.collected]]))),
+        nonZero(Object.fromEntries([...new Set([...money.total.charged.keys(), ...money.total.collected.keys()])].flatMap((p) => [[`${p} charged`, money.total.charged.get(p) ?? 0], [`${p} collected`, money.total.collected.get(p) ?? 0]])))],
+      ['latestPayments', (summary?.latestPayments ?? []).map((p) => [p.id.toHexString(), p.status]), money.latest.map((p) => [p.id.toHexString(), p.status])]
+    ]
+    for (const [widget, stored, actual] of checks) if (!same(stored, actual)) drift.push({ widget, stored, actual })
+    return { drift, money, storedPeriods: storedMonths.map((m) => m.period) }
+  }
+
+  async function reconcile (agencyId: ObjectId): Promise<Drift[]> {
+    // Resolution times are a moving 30-day window: refresh them on every pass.
+    await recount(agencyId, ['resolutions'])
+    const first = await findDrift(agencyId)
+    if (first.drift.length === 0) return []
+    // A write may have landed between reading the summaries and the raw data: look
+    // again before calling it drift, so reconciliation never undoes a live write.
+    const second = await findDrift(agencyId)
+    if (second.drift.length === 0) return []
+    fastify.log.warn({ agencyId: agencyId.toHexString(), drift: second.drift.map((d) => d.widget) }, 'rollup drift repaired')
+    for (const d of second.drift) driftCounter.inc({ widget: d.widget })
+    await recount(agencyId, ALL_WIDGETS)
+    await summaries.replaceMoney(agencyId, second.money.total, second.money.latest, second.storedPeriods)
+    await dashboardCache.invalidate(agencyId.toHexString())
+    return second.drift
+  }
+
+  fastify.decorate('rollups', {
+    async afterWrite (agencyId, widgets) {
+      await recount(agencyId, widgets)
+      await dashboardCache.invalidate(agencyId.toHexString())
+    },
+    fromSummaries,
+    fromRaw,
+    reconcile
+  })
+}, { name: 'rollups', dependencies: ['repositories', 'ledger', 'dashboard-cache', 'metrics'] })
