@@ -105,6 +105,7 @@ async function drive (session: Session, server: ServerProcess, scenario: Scenari
     log(`${label}: round ${round}/${settings.rounds} (${settings.durationS} s, ${settings.connections} connections)`)
   })
   if (interrupted) throw new Error('interrupted')
+  const finished = await load.finish?.() ?? {}
   const { rounds, mongoCpuPct, loadGeneratorCpuPct, loadAverageBefore, ...figures } = measured
   session.runs.push({
     scenario: scenario.name,
@@ -112,7 +113,7 @@ async function drive (session: Session, server: ServerProcess, scenario: Scenari
     connections: settings.connections,
     durationS: settings.durationS,
     ...figures,
-    extra: { summary: scenario.summary, scanDominated: scenario.scanDominated, rounds: settings.rounds, warmupS: settings.warmupS, perRound: rounds, mongoCpuPct, loadGeneratorCpuPct, loadAverageBefore, ...load.extra }
+    extra: { summary: scenario.summary, scanDominated: scenario.scanDominated, rounds: settings.rounds, warmupS: settings.warmupS, perRound: rounds, mongoCpuPct, loadGeneratorCpuPct, loadAverageBefore, ...load.extra, ...finished }
   })
   log(`${label}: ${Math.round(measured.rps).toLocaleString('en-US')} req/s, p99 ${measured.latencyMs.p99} ms, ${measured.errors} errors, server CPU ${measured.cpuPct} %, RSS ${measured.rssPeakMB} MB`)
 }

@@ -1,6 +1,11 @@
 // Every scenario npm run bench knows, in the order they run and are reported. A new scenario
 // is one file beside this one, added here.
 import { agencyGet } from './agency-get.ts'
+import { dashboardCached } from './dashboard-cached.ts'
+import { dashboardCold } from './dashboard-cold.ts'
+import { dashboardMixed } from './dashboard-mixed.ts'
+import { leasesGet } from './leases-get.ts'
+import { paymentsPost } from './payments-post.ts'
 import { ceilingFastify } from './ceiling-fastify.ts'
 import { ceilingNodeHttp } from './ceiling-node-http.ts'
 import { havenLive } from './haven-live.ts'
@@ -8,4 +13,7 @@ import { propertiesDeepPage } from './properties-deep-page.ts'
 import { propertiesList } from './properties-list.ts'
 import type { Scenario } from './types.ts'
 
-export const SCENARIOS: readonly Scenario[] = [ceilingNodeHttp, ceilingFastify, havenLive, agencyGet, propertiesList, propertiesDeepPage]
+export const SCENARIOS: readonly Scenario[] = [
+  ceilingNodeHttp, ceilingFastify, havenLive, agencyGet, propertiesList, propertiesDeepPage, leasesGet, paymentsPost,
+  dashboardCached, dashboardCold, dashboardMixed
+]

@@ -23,6 +23,8 @@ export interface Load {
   requests: Request[]
   /** facts for the report (e.g. how deep a page is) */
   extra?: Record<string, unknown>
+  /** facts only known once the load has run (e.g. the cache hit rate); merged into extra */
+  finish?: () => Promise<Record<string, unknown>>
 }
 
 export interface Scenario {

@@ -22,5 +22,7 @@ export default fp(async function openApi (fastify) {
       buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}`
     }
   })
-  await fastify.register(swaggerUi, { routePrefix: '/docs' })
-}, { name: 'swagger' })
+  // The UI needs scripts and styles: its pages carry their own CSP instead of the API's.
+  await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+  // Its routes are rate-limited and shed like any other: those plugins must see them registered.
+}, { name: 'swagger', dependencies: ['rate-limit', 'under-pressure'] })

@@ -21,11 +21,15 @@ export default async function v1Hooks (fastify: FastifyInstance): Promise<void> 
   })
 
   // Before the response leaves, so the writer reads its own write on the dashboard.
-  fastify.addHook('onSend', async (request, reply, payload) => {
-    if (request.method === 'GET' || reply.statusCode >= 300 || request.auth === null) return payload
-    const resource = request.routeOptions.url?.split('/')[2] ?? ''
-    const widgets = WIDGETS_BY_RESOURCE[resource]
-    if (widgets !== undefined) await fastify.rollups.afterWrite(request.auth.agencyId, widgets)
-    return payload
+  // Callback style: reads (the hot path) pass straight through without a promise.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    const widgets = request.method === 'GET' || reply.statusCode >= 300 || request.auth === null
+      ? undefined
+      : WIDGETS_BY_RESOURCE[request.routeOptions.url?.split('/')[2] ?? '']
+    if (widgets === undefined) {
+      done(null, payload)
+      return
+    }
+    fastify.rollups.afterWrite(request.auth.agencyId, widgets).then(() => done(null, payload), done)
   })
 }

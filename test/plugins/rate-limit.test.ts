@@ -35,3 +35,35 @@ test('counters live in Redis, so two instances share one budget', async (t) => {
   t.equal((await b.inject({ method: 'GET', url: '/docs/json', ...from })).statusCode, 200)
   t.equal((await a.inject({ method: 'GET', url: '/docs/json', ...from })).statusCode, 429)
 })
+
+test('large limits are counted write-behind: shared through Redis within a flush, no Redis wait per request', async (t) => {
+  const { testContext } = await import('../helper.ts')
+  const context = await testContext(t)
+  const env = { RATE_LIMIT_MAX: '150' }
+  const a = await context.build({ env })
+  const b = await context.build({ env })
+  const from = { remoteAddress: '10.5.5.5' }
+  for (let i = 0; i < 100; i++) await a.inject({ method: 'GET', url: '/docs/json', ...from })
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 300)) // a flush (every 100 ms) and its reply
+  await settle()
+  // B learns the shared total when it flushes its own first request.
+  t.equal((await b.inject({ method: 'GET', url: '/docs/json', ...from })).headers['ratelimit-remaining'], '149', 'answered at once from what B knows')
+  await settle()
+  t.equal((await b.inject({ method: 'GET', url: '/docs/json', ...from })).headers['ratelimit-remaining'], '48', 'then B counts A\'s 100 requests')
+  for (let i = 0; i < 48; i++) await b.inject({ method: 'GET', url: '/docs/json', ...from })
+  t.equal((await b.inject({ method: 'GET', url: '/docs/json', ...from })).statusCode, 429)
+})
+
+test('with Redis unreachable, write-behind limits still hold per instance', async (t) => {
+  const { testContext } = await import('../helper.ts')
+  const { proxyFor } = await import('../support/tcp-proxy.ts')
+  const context = await testContext(t)
+  const proxy = await proxyFor(context.env.REDIS_URL!)
+  t.teardown(() => proxy.close())
+  proxy.cut()
+  const app = await context.build({ env: { RATE_LIMIT_MAX: '120', REDIS_URL: proxy.url(context.env.REDIS_URL!), CACHE_OP_TIMEOUT_MS: '200' } })
+  const statuses = []
+  for (let i = 0; i < 121; i++) statuses.push((await app.inject({ method: 'GET', url: '/docs/json', remoteAddress: '10.6.6.6' })).statusCode)
+  t.equal(statuses.filter((s) => s === 200).length, 120)
+  t.equal(statuses.at(-1), 429)
+})

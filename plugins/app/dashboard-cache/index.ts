@@ -12,7 +12,7 @@
 import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
 import CircuitBreaker from 'opossum'
-import promClient from '@prometheus-io/client'
+import { promClient } from '../../external/metrics.ts'
 import type { Redis } from 'ioredis'
 import { RedisTier, type Cached } from './redis-tier.ts'
 import { WindowStats, type Outcome } from './window-stats.ts'

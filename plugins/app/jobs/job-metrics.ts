@@ -2,7 +2,8 @@
 // and the queue depth read from its jobs view when Prometheus scrapes.
 import type { EventEmitter } from 'node:events'
 import type { Pool } from 'pg'
-import promClient, { type Registry } from '@prometheus-io/client'
+import type { Registry } from '@platformatic/prom-client'
+import { promClient } from '../../external/metrics.ts'
 import type { WorkerEvents } from 'graphile-worker'
 import { LATENCY_BUCKETS } from '../../external/metrics.ts'
 

@@ -10,7 +10,7 @@
 //    drift (log + metric) and repairs it.
 import fp from 'fastify-plugin'
 import { ObjectId } from 'mongodb'
-import promClient from '@prometheus-io/client'
+import { promClient } from '../../external/metrics.ts'
 import type { AgencySummaryRecord, LatestPayment, RecountedWidget, RecountedWidgets } from '../repositories/agency-summaries.ts'
 import { LATEST_PAYMENTS } from '../repositories/agency-summaries.ts'
 import { addContribution, contributionDelta, contributionOf, emptyContribution, type MoneyContribution } from './money-contribution.ts'

@@ -3,8 +3,8 @@
 // (field names and operators) but never its values.
 import type { FastifyBaseLogger } from 'fastify'
 import type { MongoClient, Document, CommandStartedEvent, CommandSucceededEvent, CommandFailedEvent } from 'mongodb'
-import promClient, { type Registry } from '@prometheus-io/client'
-import { LATENCY_BUCKETS } from '../metrics.ts'
+import type { Registry } from '@platformatic/prom-client'
+import { LATENCY_BUCKETS, promClient } from '../metrics.ts'
 import { queryShape } from './query-shape.ts'
 
 interface MonitorOptions {

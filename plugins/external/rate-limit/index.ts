@@ -1,12 +1,16 @@
 // Rate limiting (@fastify/rate-limit) with counters in Redis, so the limit holds
-// across every instance, and the IETF draft RateLimit-* headers.
-// Policy when Redis is down: fail open (skipOnError). A limiter that rejects
-// everyone because its store is away would turn a cache outage into an API
-// outage; load shedding still protects the process meanwhile.
+// across every instance, and the IETF draft RateLimit-* headers. The store is
+// write-behind (see write-behind-store.ts): no Redis round trip per request,
+// exact for small limits such as logins.
+// Policy when Redis is down: the general limit keeps counting per instance;
+// exact limits fail open (skipOnError). A limiter that rejects everyone because
+// its store is away would turn a cache outage into an API outage; load
+// shedding still protects the process meanwhile.
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
-import promClient from '@prometheus-io/client'
-import { codedError } from '../app/error-handler.ts'
+import { promClient } from '../metrics.ts'
+import { codedError } from '../../app/error-handler.ts'
+import { writeBehindStore } from './write-behind-store.ts'
 
 export default fp(async function limits (fastify) {
   const limited = new promClient.Counter({
@@ -28,8 +32,7 @@ export default fp(async function limits (fastify) {
     },
     max: fastify.config.RATE_LIMIT_MAX,
     timeWindow: fastify.config.RATE_LIMIT_WINDOW_MS,
-    redis: fastify.redis,
-    nameSpace: 'rate-limit:',
+    store: writeBehindStore(fastify.redis, 'rate-limit:', (err) => fastify.log.warn({ err }, 'rate-limit counts not flushed to Redis; retrying')),
     skipOnError: true,
     enableDraftSpec: true,
     onExceeded: (request) => limited.inc({ route: request.routeOptions.url ?? 'unknown' }),
