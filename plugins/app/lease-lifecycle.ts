@@ -13,16 +13,7 @@ import { CLOSED_STATUSES, type LeaseRecord, type LeaseStatus } from './repositor
 import { firstRentDueDate } from './ledger/rent-schedule.ts'
 import type { LeaseRef } from './ledger/index.ts'
 
-export interface LeaseInput {
-  unitId: ObjectId
-  tenantIds: ObjectId[]
-  startDate: Date
-  endDate: Date | null
-  rent: number
-  deposit: number
-  dueDay: number
-  notes?: string | undefined
-}
+export type LeaseInput = Pick<LeaseRecord, 'unitId' | 'tenantIds' | 'startDate' | 'endDate' | 'rent' | 'deposit' | 'dueDay'> & { notes?: string | undefined }
 
 export type LeaseChanges = Partial<Omit<LeaseInput, 'unitId'>>
 

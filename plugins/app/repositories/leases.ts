@@ -30,7 +30,6 @@ export interface LeaseRecord extends AgencyDoc {
   endReason: string | null
 }
 
-export type LeaseTerms = Pick<LeaseRecord, 'startDate' | 'endDate' | 'rent' | 'deposit' | 'dueDay' | 'tenantIds'> & { notes?: string }
 
 const PROJECTION = {
   agencyId: 1, unitId: 1, propertyId: 1, tenantIds: 1, startDate: 1, endDate: 1, rent: 1, deposit: 1, dueDay: 1, status: 1, notes: 1,

@@ -5,7 +5,7 @@ import { errors, IdParams, Page } from '../../../schemas/common.ts'
 import {
   MaintenanceRequest, MaintenanceRequestCreate, MaintenanceRequestListQuery, MaintenanceRequestPatch, presentMaintenanceRequest
 } from '../../../schemas/maintenance-request.ts'
-import { parseSort } from '../../../plugins/app/repositories/cursor.ts'
+import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
 import type { MaintenanceRequestChanges } from '../../../plugins/app/repositories/maintenance-requests.ts'
 import { codedError } from '../../../plugins/app/error-handler.ts'
 import { hasRole } from '../../../plugins/app/tenancy.ts'
@@ -53,9 +53,11 @@ const maintenanceRequests: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: Page(MaintenanceRequest), ...errors(400, 401) }
     }
   }, async (request) => {
-    const { archived, status, priority, propertyId, assigneeId, sort, limit, cursor, updatedSince } = request.query
-    const { field, direction } = parseSort(sort ?? '-reportedAt')
-    const page = await repo.list(request.auth.agencyId, {
+    const { archived, status, priority, propertyId, assigneeId, ...page } = request.query
+    const options = pageOptions(page, '-reportedAt')
+    // "priority" sorts by the stored rank (urgent first).
+    if (options.sort.field === 'priority') options.sort = { ...options.sort, field: 'priorityRank' }
+    const result = await repo.list(request.auth.agencyId, {
       equals: {
         archived,
         status,
@@ -63,12 +65,9 @@ const maintenanceRequests: FastifyPluginAsyncTypebox = async (fastify) => {
         propertyId: propertyId === undefined ? undefined : new ObjectId(propertyId),
         assigneeId: assigneeId === undefined ? undefined : new ObjectId(assigneeId)
       },
-      sort: { field: field === 'priority' ? 'priorityRank' : field, direction },
-      limit: limit ?? 25,
-      cursor,
-      updatedSince: updatedSince === undefined ? undefined : new Date(updatedSince)
+      ...options
     })
-    return { items: page.items.map(presentMaintenanceRequest), nextCursor: page.nextCursor }
+    return { items: result.items.map(presentMaintenanceRequest), nextCursor: result.nextCursor }
   })
 
   fastify.get('/:id', {

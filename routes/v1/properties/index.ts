@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { errors, IdParams, Page } from '../../../schemas/common.ts'
 import { presentProperty, Property, PropertyCreate, PropertyListQuery, PropertyPatch } from '../../../schemas/property.ts'
-import { parseSort } from '../../../plugins/app/repositories/cursor.ts'
+import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
 import { codedError } from '../../../plugins/app/error-handler.ts'
 
 const properties: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -19,15 +19,12 @@ const properties: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: Page(Property), ...errors(400, 401) }
     }
   }, async (request) => {
-    const { archived, city, sort, limit, cursor, updatedSince } = request.query
-    const page = await repo.list(request.auth.agencyId, {
+    const { archived, city, ...page } = request.query
+    const result = await repo.list(request.auth.agencyId, {
       equals: { archived, 'address.city': city },
-      sort: parseSort(sort ?? 'name'),
-      limit: limit ?? 25,
-      cursor,
-      updatedSince: updatedSince === undefined ? undefined : new Date(updatedSince)
+      ...pageOptions(page, 'name')
     })
-    return { items: page.items.map(presentProperty), nextCursor: page.nextCursor }
+    return { items: result.items.map(presentProperty), nextCursor: result.nextCursor }
   })
 
   fastify.get('/:id', {

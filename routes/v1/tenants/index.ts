@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { errors, IdParams, Page } from '../../../schemas/common.ts'
 import { presentTenant, Tenant, TenantCreate, TenantListQuery, TenantPatch } from '../../../schemas/tenant.ts'
-import { parseSort } from '../../../plugins/app/repositories/cursor.ts'
+import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
 import { normaliseEmail } from '../../../plugins/app/sessions.ts'
 import { TenantBalance } from '../../../schemas/balance.ts'
 
@@ -21,15 +21,12 @@ const tenants: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: Page(Tenant), ...errors(400, 401) }
     }
   }, async (request) => {
-    const { archived, email, sort, limit, cursor, updatedSince } = request.query
-    const page = await repo.list(request.auth.agencyId, {
+    const { archived, email, ...page } = request.query
+    const result = await repo.list(request.auth.agencyId, {
       equals: { archived, email: email === undefined ? undefined : normaliseEmail(email) },
-      sort: parseSort(sort ?? 'lastName'),
-      limit: limit ?? 25,
-      cursor,
-      updatedSince: updatedSince === undefined ? undefined : new Date(updatedSince)
+      ...pageOptions(page, 'lastName')
     })
-    return { items: page.items.map(presentTenant), nextCursor: page.nextCursor }
+    return { items: result.items.map(presentTenant), nextCursor: result.nextCursor }
   })
 
   fastify.get('/:id', {

@@ -4,7 +4,7 @@ import { ObjectId } from 'mongodb'
 import { codedError } from '../../../plugins/app/error-handler.ts'
 import { errors, IdParams, Page } from '../../../schemas/common.ts'
 import { presentUnit, Unit, UnitCreate, UnitListQuery, UnitPatch } from '../../../schemas/unit.ts'
-import { parseSort } from '../../../plugins/app/repositories/cursor.ts'
+import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
 
 const units: FastifyPluginAsyncTypebox = async (fastify) => {
   const repo = fastify.repos.units
@@ -19,15 +19,12 @@ const units: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: Page(Unit), ...errors(400, 401) }
     }
   }, async (request) => {
-    const { archived, propertyId, status, sort, limit, cursor, updatedSince } = request.query
-    const page = await repo.list(request.auth.agencyId, {
+    const { archived, propertyId, status, ...page } = request.query
+    const result = await repo.list(request.auth.agencyId, {
       equals: { archived, propertyId: propertyId === undefined ? undefined : new ObjectId(propertyId), status },
-      sort: parseSort(sort ?? 'label'),
-      limit: limit ?? 25,
-      cursor,
-      updatedSince: updatedSince === undefined ? undefined : new Date(updatedSince)
+      ...pageOptions(page, 'label')
     })
-    return { items: page.items.map(presentUnit), nextCursor: page.nextCursor }
+    return { items: result.items.map(presentUnit), nextCursor: result.nextCursor }
   })
 
   fastify.get('/:id', {

@@ -7,7 +7,7 @@ import { ObjectId } from 'mongodb'
 import { errors, IdParams, Page } from '../../../schemas/common.ts'
 import { Tokens } from '../../../schemas/auth.ts'
 import { PasswordChange, presentUser, User, UserCreate, UserListQuery, UserPatch } from '../../../schemas/user.ts'
-import { parseSort } from '../../../plugins/app/repositories/cursor.ts'
+import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
 import { isDuplicateKey } from '../../../plugins/app/repositories/agency-collection.ts'
 import type { UserRecord } from '../../../plugins/app/repositories/users.ts'
 import { codedError } from '../../../plugins/app/error-handler.ts'
@@ -47,15 +47,12 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: Page(User), ...errors(400, 401) }
     }
   }, async (request) => {
-    const { role, status, sort, limit, cursor, updatedSince } = request.query
-    const page = await repo.list(request.auth.agencyId, {
+    const { role, status, ...page } = request.query
+    const result = await repo.list(request.auth.agencyId, {
       equals: { status, role },
-      sort: parseSort(sort ?? 'name'),
-      limit: limit ?? 25,
-      cursor,
-      updatedSince: updatedSince === undefined ? undefined : new Date(updatedSince)
+      ...pageOptions(page, 'name')
     })
-    return { items: page.items.map(presentUser), nextCursor: page.nextCursor }
+    return { items: result.items.map(presentUser), nextCursor: result.nextCursor }
   })
 
   fastify.get('/me', {
