@@ -30,7 +30,6 @@ export interface LeaseRecord extends AgencyDoc {
   endReason: string | null
 }
 
-
 const PROJECTION = {
   agencyId: 1, unitId: 1, propertyId: 1, tenantIds: 1, startDate: 1, endDate: 1, rent: 1, deposit: 1, dueDay: 1, status: 1, notes: 1,
   nextRentDueDate: 1, activatedAt: 1, endedAt: 1, endReason: 1, createdAt: 1, updatedAt: 1
