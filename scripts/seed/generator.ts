@@ -14,7 +14,7 @@ export interface Generator<T extends Document = Document> {
   collection: string
   /** bump when the generated documents change: a stored dataset made by an older one is rebuilt */
   version: number
-  /** how many documents generate() yields for this agency */
-  count: (agency: AgencyPlan) => number
+  /** how many documents generate() yields for this agency (known before writing, for the progress bar) */
+  count: (agency: AgencyPlan, context: SeedContext) => number
   generate: (agency: AgencyPlan, context: SeedContext) => Iterable<T>
 }

@@ -1,5 +1,5 @@
 // Deterministic ObjectIds, so a generator can name a document another generator writes
-// (a unit's propertyId) without a lookup or a shared table: the id of item i of a collection
+// (a unit's propertyId) without a lookup or a shared table (a ledger's _id is its lease's id): the id of item i of a collection
 // in agency a is a function of (agency creation time, collection, a, i). The layout keeps
 // ObjectId's own: 4 bytes of seconds, then 8 bytes that are unique per collection.
 import { ObjectId } from 'mongodb'
@@ -8,7 +8,13 @@ import { ObjectId } from 'mongodb'
 export const COLLECTION_TAGS = {
   agencies: 1,
   users: 2,
-  properties: 3
+  properties: 3,
+  units: 4,
+  tenants: 5,
+  leases: 6,
+  charges: 7,
+  payments: 8,
+  maintenance_requests: 9
 } as const
 
 export type TaggedCollection = keyof typeof COLLECTION_TAGS

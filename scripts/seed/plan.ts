@@ -7,14 +7,15 @@ import { AGENCY_KINDS, AGENCY_WORDS, REGIONS, type Region } from './places.ts'
 import { rng } from './prng.ts'
 
 // The targets: S is 5 agencies with ~2k units in all; L is one agency with 20k units
-// (25k leases, 1.5M charges and payments over 5 years once those generators exist) plus 1,000
-// small agencies. M sits between (a quarter of L's large agency, a fifth of its small ones).
-// XS is the smoke test's (npm run bench -- --quick): seconds to seed, still two agencies.
+// (about 25k leases and 1.5M charges and payments over 5 years) plus 1,000 small agencies of a
+// handful of units each. M sits between (a quarter of L's large agency, a fifth of its small
+// ones). XS is the smoke test's (npm run bench -- --quick, the seed test): seconds to seed,
+// still two agencies.
 export const SCALES = {
   XS: { large: [120, 60], small: { count: 0, minUnits: 0, maxUnits: 0 } },
   S: { large: [800, 500, 350, 250, 100], small: { count: 0, minUnits: 0, maxUnits: 0 } },
-  M: { large: [5_000], small: { count: 200, minUnits: 8, maxUnits: 40 } },
-  L: { large: [20_000], small: { count: 1_000, minUnits: 8, maxUnits: 40 } }
+  M: { large: [5_000], small: { count: 200, minUnits: 2, maxUnits: 10 } },
+  L: { large: [20_000], small: { count: 1_000, minUnits: 2, maxUnits: 10 } }
 } as const
 
 export type ScaleName = keyof typeof SCALES
@@ -54,6 +55,8 @@ export interface SeedPlan {
 }
 
 export const DEFAULT_ANCHOR = new Date('2026-01-01T00:00:00Z')
+/** Leases, money and maintenance cover this many years before the anchor (units older than that start their history there). */
+export const HISTORY_YEARS = 5
 export const BENCH_PASSWORD = 'bench-password-not-secret'
 
 const YEAR_MS = 365.25 * 24 * 3600 * 1000
