@@ -8,10 +8,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { stackUp } from './stack.ts'
 import { describeReport, migrateUrls } from './migrate.ts'
+import { describeDemoLogins, seedDemoInto } from './seed/demo.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const urls = await stackUp('dev')
 process.stderr.write(`${describeReport(await migrateUrls(urls.MONGODB_URL, urls.DATABASE_URL))}\n`)
+// An empty database gets the demo agency, made by the app itself (npm run seed does the same).
+const demo = await seedDemoInto(urls, { onlyIntoEmpty: true })
 
 // A local signing key, made once and kept with the dev data, so logins survive restarts.
 async function devJwtSecret (): Promise<string> {
@@ -28,7 +31,8 @@ async function devJwtSecret (): Promise<string> {
 
 const port = process.env.PORT ?? '3000'
 const env = { NODE_ENV: 'development', HAVEN_ROLE: 'all', LOG_LEVEL: 'info', JWT_SECRET: await devJwtSecret(), ...process.env, ...urls, PORT: port }
-process.stderr.write(`\nHaven API on http://127.0.0.1:${port}  (docs: /docs, readiness: /health/ready, metrics: /metrics)\n\n`)
+process.stderr.write(`\nHaven API on http://127.0.0.1:${port}  (docs: /docs, readiness: /health/ready, metrics: /metrics)\n` +
+  (demo === 'skipped' ? '' : `Demo agency${demo === 'created' ? ' (just created)' : ''}: POST /v1/auth/login with\n${describeDemoLogins()}\n`) + '\n')
 
 const server = spawn(process.execPath, ['--watch', '--watch-preserve-output', 'server.ts'], { cwd: root, env, stdio: 'inherit' })
 // The terminal's Ctrl-C reaches the server too; it shuts down gracefully and we exit with it.

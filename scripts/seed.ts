@@ -1,7 +1,8 @@
 // npm run seed: data to look at and data to measure.
 //
-//   npm run seed                                  the demo agency in the dev stack (for npm run dev);
-//                                                 prints its login; does nothing if it exists
+//   npm run seed                                  the demo agency in the dev stack (for npm run dev),
+//                                                 made through the app itself; prints its logins;
+//                                                 does nothing if it exists (--fresh: made again)
 //   npm run seed -- --scale S|M|L [--seed N]      a benchmark dataset in the bench stack, the same
 //        [--database NAME] [--fresh]              data for the same seed; reused if already there
 //
@@ -11,30 +12,31 @@ import { MongoClient } from 'mongodb'
 import { migrate, migrationPool } from '../migrations/index.ts'
 import { withDatabase } from '../test/support/databases.ts'
 import { ensureDataset } from './seed/dataset.ts'
-import { DEMO_LOGIN, seedDemo } from './seed/demo.ts'
+import { describeDemoLogins, removeDemo, seedDemoInto } from './seed/demo.ts'
 import { isScale, scalePlan, type ScaleName } from './seed/plan.ts'
 import { benchStackUp } from './seed/stack.ts'
 import { stackUp } from './stack.ts'
 
-const USAGE = 'usage: npm run seed [-- --scale XS|S|M|L [--seed N] [--database NAME] [--fresh]]'
+const USAGE = 'usage: npm run seed [-- --fresh] | npm run seed -- --scale XS|S|M|L [--seed N] [--database NAME] [--fresh]'
 
 export function datasetDatabase (scale: ScaleName, seed: number): string {
   return `bench_${scale}_${seed}`
 }
 
-async function demo (): Promise<void> {
+async function demo (fresh: boolean): Promise<void> {
   const urls = await stackUp('dev')
   const client = new MongoClient(urls.MONGODB_URL, { serverSelectionTimeoutMS: 5_000 })
   const pool = migrationPool(urls.DATABASE_URL)
   try {
     await migrate(client.db(), pool)
-    const { created } = await seedDemo(client.db())
-    process.stdout.write(`${created ? 'Created the demo agency' : 'The demo agency exists already'} in ${urls.MONGODB_URL}\n` +
-      `Log in with  email: ${DEMO_LOGIN.email}  password: ${DEMO_LOGIN.password}\n` +
-      '(npm run dev, then POST /v1/auth/login, or try it at http://127.0.0.1:3000/docs)\n')
+    if (fresh && await removeDemo(client.db())) process.stdout.write('Removed the demo agency\n')
   } finally {
     await Promise.all([client.close(), pool.end()])
   }
+  const outcome = await seedDemoInto(urls)
+  process.stdout.write(`${outcome === 'created' ? 'Created the demo agency' : 'The demo agency exists already'} in ${urls.MONGODB_URL}\n` +
+    `Log in with\n${describeDemoLogins()}\n` +
+    '(npm run dev, then POST /v1/auth/login, or try it at http://127.0.0.1:3000/docs)\n')
 }
 
 async function scale (name: ScaleName, seed: number, database: string | undefined, fresh: boolean): Promise<void> {
@@ -49,7 +51,7 @@ async function scale (name: ScaleName, seed: number, database: string | undefine
     const report = marker.report
     process.stdout.write(`${reused ? 'Reused' : 'Seeded'} scale ${name}, seed ${seed} in ${mongoUrl}\n`)
     if (report !== null) {
-      for (const [collection, count] of Object.entries(report.counts)) process.stdout.write(`  ${collection.padEnd(12)} ${count.toLocaleString('en-US')}\n`)
+      for (const [collection, count] of Object.entries(report.counts)) process.stdout.write(`  ${collection.padEnd(21)} ${count.toLocaleString('en-US').padStart(10)}\n`)
       process.stdout.write(`  ${report.documents.toLocaleString('en-US')} documents in ${report.seconds.toFixed(1)} s: ${report.docsPerSecond.toLocaleString('en-US')} documents/s${reused ? ' (when it was seeded)' : ''}\n`)
     }
     process.stdout.write(`Owners log in as ${plan.agencies[0]!.ownerEmail} … (one per agency), password: ${plan.password}\n`)
@@ -69,7 +71,7 @@ if (import.meta.main) {
   })
   const seed = Number(values.seed)
   if (values.scale === undefined) {
-    await demo()
+    await demo(values.fresh)
   } else if (!isScale(values.scale) || !Number.isSafeInteger(seed)) {
     process.stderr.write(`${USAGE}\n`)
     process.exit(2)

@@ -1,29 +1,62 @@
-// The demo agency of npm run seed, for npm run dev: one realistic small portfolio with a
-// known owner login. Created once; when the login exists already nothing is written.
+// The demo agency of npm run seed and npm run dev: one realistic small portfolio with known
+// logins, made by the application itself (demo-portfolio.ts). Created once; when its owner
+// exists nothing is written.
+import { randomBytes } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
 import type { Db } from 'mongodb'
-import { hashSeedPassword } from './password.ts'
-import { agencyPlan, type SeedPlan } from './plan.ts'
-import { REGIONS } from './places.ts'
-import { writePlan } from './writer.ts'
+import { buildApp } from '../../app.ts'
+import { loadConfig } from '../../config.ts'
+import type { StackUrls } from '../stack.ts'
+import { createDemoAgency, DEMO_LOGINS, type DemoLogin } from './demo-portfolio.ts'
 
-export const DEMO_LOGIN = { email: 'demo@haven.example', password: 'haven-demo-password' } as const
+export { DEMO_LOGINS }
+export const DEMO_LOGIN: DemoLogin = DEMO_LOGINS[0]!
 
-const DEMO_SEED = 1
-const DAY_MS = 24 * 3600 * 1000
+export type DemoOutcome = 'created' | 'exists' | 'skipped'
 
-export async function seedDemo (db: Db): Promise<{ created: boolean }> {
-  const existing = await db.collection('users').findOne({ email: DEMO_LOGIN.email }, { projection: { _id: 1 } })
-  if (existing !== null) return { created: false }
+/** Creates the demo agency in this app's databases unless its owner exists. */
+export async function seedDemo (app: FastifyInstance, options: { onlyIntoEmpty?: boolean, now?: Date } = {}): Promise<DemoOutcome> {
+  if (await app.repos.users.globalFindByEmailForLogin(DEMO_LOGIN.email) !== null) return 'exists'
+  if (options.onlyIntoEmpty === true && (await app.repos.agencies.adminIds(null, 1)).length > 0) return 'skipped'
+  await createDemoAgency(app, options.now)
+  return 'created'
+}
 
-  // Dated up to today (not a fixed anchor like the benchmark datasets): the demo should look current.
-  const anchor = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS)
-  const plan: SeedPlan = {
-    name: 'demo',
-    seed: DEMO_SEED,
-    anchor,
-    password: DEMO_LOGIN.password,
-    agencies: [agencyPlan(DEMO_SEED, 0, { name: 'Harbour & Vale Lettings', units: 64, ownerEmail: DEMO_LOGIN.email, region: REGIONS[0] }, anchor)]
+/**
+ * Builds the app on a stack's servers (API role: no worker runs in this process) and seeds the
+ * demo there. onlyIntoEmpty: leave a database that holds other agencies alone (npm run dev).
+ */
+export async function seedDemoInto (urls: StackUrls, options: { onlyIntoEmpty?: boolean } = {}): Promise<DemoOutcome> {
+  const app = await buildApp(loadConfig({
+    ...urls,
+    NODE_ENV: 'development',
+    HAVEN_ROLE: 'api',
+    // Its closing Redis connection is no news to the person seeding.
+    LOG_LEVEL: 'error',
+    // Tokens of this process are only used by its own injected requests.
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    // Seeding keeps the event loop busy on purpose: no load shedding.
+    PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0',
+    PRESSURE_MAX_EVENT_LOOP_UTILIZATION: '0'
+  }))
+  try {
+    await app.ready()
+    return await seedDemo(app, options)
+  } finally {
+    await app.close()
   }
-  await writePlan(db, { plan, passwordHash: await hashSeedPassword(plan.password) })
-  return { created: true }
+}
+
+/** npm run seed -- --fresh: removes the demo agency and everything of it, so it is made again. */
+export async function removeDemo (db: Db): Promise<boolean> {
+  const owner = await db.collection('users').findOne({ email: DEMO_LOGIN.email }, { projection: { agencyId: 1 } })
+  if (owner === null) return false
+  const agencyId = owner.agencyId
+  for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) await db.collection(name).deleteMany({ agencyId })
+  await Promise.all([db.collection('agencies').deleteOne({ _id: agencyId }), db.collection('agency_summaries').deleteOne({ _id: agencyId })])
+  return true
+}
+
+export function describeDemoLogins (): string {
+  return DEMO_LOGINS.map((login) => `  ${login.role.padEnd(8)} email: ${login.email.padEnd(24)} password: ${login.password}`).join('\n')
 }
