@@ -6,7 +6,7 @@ import { censusOf } from './census.ts'
 
 export const agencyMonths: Generator<AgencyMonthRecord> = {
   collection: 'agency_months',
-  version: 1,
+  version: 2,
   count: (agency, context) => censusOf(agency, context).counts.agency_months!,
   * generate (agency, context) {
     yield * censusOf(agency, context).months

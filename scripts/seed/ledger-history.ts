@@ -125,7 +125,8 @@ export function ledgerOf (agency: AgencyPlan, lease: LeasePlan, plan: SeedPlan):
       if (raised !== null) pending += voidOrOwe(raised)
     }
 
-    const onTime = addMs(addDays(dueDate, r.int(-3, 2)), r.int(8, 20) * HOUR_MS)
+    // On time: on the due day or within three days of it (a standing order, a transfer that takes a day or two).
+    const onTime = addMs(addDays(dueDate, r.int(0, 3)), r.int(8, 20) * HOUR_MS)
     const overpay = r.chance(OVERPAY_SHARE) ? r.int(1, 20) * 500 : 0
     if (stopsPaying !== null && dueDate >= stopsPaying) {
       if (r.chance(0.3)) pay(Math.round(lease.rent / 2), addDays(onTime, r.int(0, 20)), period)

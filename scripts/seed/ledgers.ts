@@ -7,7 +7,7 @@ import { ledgersOf } from './money.ts'
 
 export const ledgers: Generator<LedgerRecord> = {
   collection: 'ledgers',
-  version: 1,
+  version: 2,
   count: (agency, context) => censusOf(agency, context).counts.ledgers!,
   * generate (agency, context) {
     for (const ledger of ledgersOf(agency, context)) yield ledger
