@@ -39,6 +39,18 @@ test('scheduled jobs', async (t) => {
     t.equal(next, isoMonthsAgo(-1, 1), 'next rent is next month')
   })
 
+  await t.test('rent: many leases months behind are all brought up to date in one run', async (t) => {
+    const agency = await signup(app, 'Catch-up Agency')
+    const leases = []
+    for (let i = 0; i < 6; i++) leases.push((await leasedUnit(agency, `C${i}`, { startDate: isoMonthsAgo(1 + i, 1 + i), endDate: null, dueDay: 1 + i, rent: 10_000 })).lease)
+    await run('generate-rent-charges')
+    for (const [i, lease] of leases.entries()) {
+      const charges = (await agency.get(`/v1/charges?leaseId=${lease.id}&limit=100`)).json().items
+      const dueThisMonth = new Date().getUTCDate() >= 1 + i ? 1 : 0
+      t.equal(charges.length, 1 + i + dueThisMonth, `lease ${i}: every period due so far`)
+    }
+  })
+
   await t.test('rent stops at the end date; a crash between the charge and the schedule never doubles it', async (t) => {
     const { lease } = await leasedUnit(owner, 'R2', { startDate: isoMonthsAgo(2, 10), endDate: isoMonthsAgo(1, 20), dueDay: 10, rent: 50_000 })
     // The schedule write is lost once: the next run meets a period already charged.

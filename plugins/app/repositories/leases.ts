@@ -4,7 +4,6 @@
 // sparse): the database itself refuses a second active lease on a unit.
 import type { Db, ObjectId } from 'mongodb'
 import { AgencyCollection, type AgencyDoc, type ListQuery, type Page } from './agency-collection.ts'
-import { afterCursor } from './cursor.ts'
 import { leases as indexes } from '../../../migrations/mongo/leases.ts'
 
 export const LEASE_STATUSES = ['draft', 'active', 'ended', 'terminated', 'cancelled'] as const
@@ -95,11 +94,9 @@ export class LeasesRepository {
     return this.leases.updateById(agencyId, id, { $set: { nextRentDueDate: to } }, 'advanceRent', { status: 'active', nextRentDueDate: from })
   }
 
-  /** Scheduled job: active leases (any agency) whose next rent is due by a date, by due date, after a keyset position. */
-  async adminRentDue (by: Date, after: { date: Date, id: ObjectId } | null, limit: number): Promise<LeaseRecord[]> {
-    const filter: Record<string, unknown> = { status: 'active', nextRentDueDate: { $lte: by } }
-    if (after !== null) filter.$and = [afterCursor({ field: 'nextRentDueDate', direction: 1 }, after.date, after.id)]
-    return await this.leases.collection.find(filter, this.leases.readOptions('adminRentDue'))
+  /** Scheduled job: active leases (any agency) whose next rent is due by a date, oldest due first. */
+  async adminRentDue (by: Date, limit: number): Promise<LeaseRecord[]> {
+    return await this.leases.collection.find({ status: 'active', nextRentDueDate: { $lte: by } }, this.leases.readOptions('adminRentDue'))
       .sort({ nextRentDueDate: 1, _id: 1 }).limit(limit).toArray()
   }
 
