@@ -1,6 +1,4 @@
 import type { IndexDescription } from 'mongodb'
 
-// The dashboard reads its summaries by _id only: the agency id, or "<agencyId>:<YYYY-MM>" for a month.
+// The dashboard reads an agency's summary by _id (the agency id) only.
 export const agencySummaries: IndexDescription[] = []
-// The reconciliation lists an agency's months.
-export const agencyMonths: IndexDescription[] = [{ key: { agencyId: 1, period: 1 } }]

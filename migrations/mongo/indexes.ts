@@ -4,7 +4,7 @@
 // query shape the suite sent against them.
 import type { IndexDefinitions } from './apply.ts'
 import { agencies } from './agencies.ts'
-import { agencyMonths, agencySummaries } from './agency-summaries.ts'
+import { agencySummaries } from './agency-summaries.ts'
 import { charges } from './charges.ts'
 import { idempotencyKeys } from './idempotency-keys.ts'
 import { leases } from './leases.ts'
@@ -20,7 +20,6 @@ import { users } from './users.ts'
 export const indexes = {
   agencies,
   agency_summaries: agencySummaries,
-  agency_months: agencyMonths,
   users,
   refresh_tokens: refreshTokens,
   properties,

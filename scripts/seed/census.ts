@@ -3,8 +3,8 @@
 // progress bar) and the dashboard's summary figures, made with the application's own rollup
 // functions (contributionOf, addContribution, the recount shapers) exactly as its
 // reconciliation would store them, so a dashboard read right after seeding needs no recount.
-import type { AgencyMonthRecord, AgencySummaryRecord, LatestPayment } from '../../plugins/app/repositories/agency-summaries.ts'
-import { LATEST_PAYMENTS } from '../../plugins/app/repositories/agency-summaries.ts'
+import type { AgencySummaryRecord, LatestPayment } from '../../plugins/app/repositories/agency-summaries.ts'
+import { LATEST_PAYMENTS, monthsOf } from '../../plugins/app/repositories/agency-summaries.ts'
 import { addContribution, contributionOf, dayOf, emptyContribution } from '../../plugins/app/rollups/money-contribution.ts'
 import { leaseEnds, priorityCounts, unitCounts } from '../../plugins/app/rollups/source.ts'
 import { ALL_WIDGETS } from '../../plugins/app/rollups/index.ts'
@@ -19,7 +19,6 @@ import { tenanciesOf } from './tenancies.ts'
 export interface AgencyCensus {
   counts: Record<string, number>
   summary: AgencySummaryRecord
-  months: AgencyMonthRecord[]
 }
 
 // The rollups' own limits (plugins/app/rollups/index.ts): 30 days of resolutions, at most 5,000.
@@ -86,17 +85,14 @@ function take (agency: AgencyPlan, context: SeedContext): AgencyCensus {
     maintenanceOpen: priorityCounts(openByPriority),
     resolutions: resolutions.slice(0, MAX_RESOLUTIONS),
     countedAt: Object.fromEntries(ALL_WIDGETS.map((widget) => [widget, anchor])),
+    months: monthsOf(money),
     outstandingByDueDay: Object.fromEntries([...money.outstandingByDueDay].filter(([, amount]) => amount !== 0)),
     outstanding: money.outstanding,
     credit: money.credit,
     latestPayments: newest(latest),
     updatedAt: anchor
   }
-  const periods = [...new Set([...money.charged.keys(), ...money.collected.keys()])].sort()
-  const months = periods.map((period) => ({
-    _id: `${agency.id.toHexString()}:${period}`, agencyId: agency.id, period, charged: money.charged.get(period) ?? 0, collected: money.collected.get(period) ?? 0
-  }))
-  return { counts: { ...counts, agency_months: months.length }, summary, months }
+  return { counts, summary }
 }
 
 /** The census of an agency under a plan, taken on first use and kept while the plan lives. */

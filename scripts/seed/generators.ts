@@ -2,7 +2,6 @@
 // first), the dashboard's summaries last. A new collection's generator is added here and, if
 // it makes ids of its own, gets a tag in ids.ts.
 import { agencies } from './agencies.ts'
-import { agencyMonths } from './agency-months.ts'
 import { agencySummaries } from './agency-summaries.ts'
 import { charges } from './charges.ts'
 import type { Generator } from './generator.ts'
@@ -16,7 +15,7 @@ import { units } from './units.ts'
 import { users } from './users.ts'
 
 export const GENERATORS: readonly Generator[] = [
-  agencies, users, properties, units, tenants, leases, ledgers, charges, payments, maintenanceRequests, agencySummaries, agencyMonths
+  agencies, users, properties, units, tenants, leases, ledgers, charges, payments, maintenanceRequests, agencySummaries
 ]
 
 /** Names the generators and their versions; a stored dataset with another fingerprint is rebuilt. */

@@ -1,10 +1,13 @@
-// The dashboard's summary documents: one per agency (counts, lease end dates,
-// outstanding money by due day, maintenance, the latest payments) and one per
-// agency and month (charged and collected). Writes keep them current with
-// single-document atomic updates: $inc for money deltas, and for recounted
-// widgets a $set guarded by the time the recount started, so a slow recount
-// never overwrites a newer one.
-import type { AnyBulkWriteOperation, Db, ObjectId } from 'mongodb'
+// The dashboard's summary: one document per agency holding counts, lease end
+// dates, outstanding money by due day, charged and collected money by month,
+// maintenance, the latest payments. The months live in the agency's document
+// (a few dozen bytes a month) rather than a document each: the dashboard then
+// costs one _id lookup, while fetching twelve month documents with $in is a
+// collection scan on the local server. Writes keep it current with atomic
+// single-document updates: $inc for money deltas, and for recounted widgets a
+// $set guarded by the time the recount started, so a slow recount never
+// overwrites a newer one.
+import type { Db, ObjectId } from 'mongodb'
 import { isDuplicateKey } from './agency-collection.ts'
 import type { MoneyContribution } from '../rollups/money-contribution.ts'
 
@@ -33,9 +36,13 @@ export interface RecountedWidgets {
 
 export type RecountedWidget = keyof RecountedWidgets
 
+export interface MonthFigures { charged: number, collected: number }
+
 export interface AgencySummaryRecord extends Partial<RecountedWidgets> {
   _id: ObjectId
   countedAt?: Partial<Record<RecountedWidget, Date>>
+  /** charged (by due date) and collected (by receipt date), by month YYYY-MM */
+  months?: Record<string, MonthFigures>
   outstandingByDueDay?: Record<string, number>
   outstanding?: number
   credit?: number
@@ -43,24 +50,14 @@ export interface AgencySummaryRecord extends Partial<RecountedWidgets> {
   updatedAt: Date
 }
 
-export interface AgencyMonthRecord {
-  _id: string
-  agencyId: ObjectId
-  period: string
-  charged: number
-  collected: number
-}
-
 export const LATEST_PAYMENTS = 10
 
 export class AgencySummariesRepository {
   readonly summaries
-  readonly months
   readonly maxTimeMS: number
 
   constructor (db: Db, maxTimeMS: number) {
     this.summaries = db.collection<AgencySummaryRecord>('agency_summaries')
-    this.months = db.collection<AgencyMonthRecord>('agency_months')
     this.maxTimeMS = maxTimeMS
   }
 
@@ -69,12 +66,7 @@ export class AgencySummariesRepository {
   }
 
   async get (agencyId: ObjectId): Promise<AgencySummaryRecord | null> {
-    return await this.summaries.findOne({ _id: agencyId }, { ...this.options('agency_summaries', 'get'), projection: { _id: 1, properties: 1, units: 1, leaseEnds: 1, maintenanceOpen: 1, resolutions: 1, outstandingByDueDay: 1, outstanding: 1, credit: 1, latestPayments: 1, updatedAt: 1 } })
-  }
-
-  async getMonths (agencyId: ObjectId, periods: string[]): Promise<AgencyMonthRecord[]> {
-    const ids = periods.map((period) => `${agencyId.toHexString()}:${period}`)
-    return await this.months.find({ _id: { $in: ids }, agencyId }, { ...this.options('agency_months', 'getMonths'), projection: { period: 1, charged: 1, collected: 1 } }).toArray()
+    return await this.summaries.findOne({ _id: agencyId }, { ...this.options('agency_summaries', 'get'), projection: { _id: 1, properties: 1, units: 1, leaseEnds: 1, maintenanceOpen: 1, resolutions: 1, months: 1, outstandingByDueDay: 1, outstanding: 1, credit: 1, latestPayments: 1, updatedAt: 1 } })
   }
 
   /** Sets a recounted widget unless a recount that started later has set it already. */
@@ -91,26 +83,16 @@ export class AgencySummariesRepository {
     }
   }
 
-  /** Moves the money figures by a ledger change's delta (atomic $inc, one document each). */
+  /** Moves the money figures by a ledger change's delta (one atomic $inc). */
   async applyMoneyDelta (agencyId: ObjectId, delta: MoneyContribution): Promise<void> {
     const inc: Record<string, number> = {}
     for (const [day, amount] of delta.outstandingByDueDay) inc[`outstandingByDueDay.${day}`] = amount
+    for (const [period, amount] of delta.charged) inc[`months.${period}.charged`] = amount
+    for (const [period, amount] of delta.collected) inc[`months.${period}.collected`] = amount
     if (delta.outstanding !== 0) inc.outstanding = delta.outstanding
     if (delta.credit !== 0) inc.credit = delta.credit
-    const periods = new Set([...delta.charged.keys(), ...delta.collected.keys()])
-    const monthOps: AnyBulkWriteOperation<AgencyMonthRecord>[] = [...periods].map((period) => ({
-      updateOne: {
-        filter: { _id: `${agencyId.toHexString()}:${period}`, agencyId },
-        update: { $inc: { charged: delta.charged.get(period) ?? 0, collected: delta.collected.get(period) ?? 0 }, $setOnInsert: { period } },
-        upsert: true
-      }
-    }))
-    await Promise.all([
-      Object.keys(inc).length === 0
-        ? undefined
-        : this.summaries.updateOne({ _id: agencyId }, { $inc: inc, $set: { updatedAt: new Date() } }, { ...this.options('agency_summaries', 'applyMoneyDelta'), upsert: true }),
-      monthOps.length === 0 ? undefined : this.months.bulkWrite(monthOps, { ...this.options('agency_months', 'applyMoneyDelta'), ordered: false })
-    ])
+    if (Object.keys(inc).length === 0) return
+    await this.summaries.updateOne({ _id: agencyId }, { $inc: inc, $set: { updatedAt: new Date() } }, { ...this.options('agency_summaries', 'applyMoneyDelta'), upsert: true })
   }
 
   async pushPayment (agencyId: ObjectId, payment: LatestPayment): Promise<void> {
@@ -126,15 +108,11 @@ export class AgencySummariesRepository {
     })
   }
 
-  /** Reconciliation: every month of the agency that holds a figure. */
-  async allMonths (agencyId: ObjectId): Promise<AgencyMonthRecord[]> {
-    return await this.months.find({ agencyId }, { ...this.options('agency_months', 'allMonths'), projection: { period: 1, charged: 1, collected: 1 } }).sort({ period: 1 }).toArray()
-  }
-
   /** Reconciliation: replaces the money figures with a recomputation from the ledgers. */
-  async replaceMoney (agencyId: ObjectId, total: MoneyContribution, latestPayments: LatestPayment[], stalePeriods: string[]): Promise<void> {
+  async replaceMoney (agencyId: ObjectId, total: MoneyContribution, latestPayments: LatestPayment[]): Promise<void> {
     await this.summaries.updateOne({ _id: agencyId }, {
       $set: {
+        months: monthsOf(total),
         outstandingByDueDay: Object.fromEntries([...total.outstandingByDueDay].filter(([, amount]) => amount !== 0)),
         outstanding: total.outstanding,
         credit: total.credit,
@@ -142,19 +120,13 @@ export class AgencySummariesRepository {
         updatedAt: new Date()
       }
     }, { ...this.options('agency_summaries', 'replaceMoney'), upsert: true })
-    const periods = new Set([...total.charged.keys(), ...total.collected.keys()])
-    const operations: AnyBulkWriteOperation<AgencyMonthRecord>[] = [
-      ...[...periods].map((period) => ({
-        updateOne: {
-          filter: { _id: `${agencyId.toHexString()}:${period}`, agencyId },
-          update: { $set: { period, charged: total.charged.get(period) ?? 0, collected: total.collected.get(period) ?? 0 } },
-          upsert: true
-        }
-      })),
-      ...stalePeriods.filter((period) => !periods.has(period)).map((period) => ({
-        deleteOne: { filter: { _id: `${agencyId.toHexString()}:${period}`, agencyId } }
-      }))
-    ]
-    if (operations.length > 0) await this.months.bulkWrite(operations, { ...this.options('agency_months', 'replaceMoney'), ordered: false })
   }
+}
+
+/** Charged and collected by month, from a contribution (months with neither left out). */
+export function monthsOf (total: MoneyContribution): Record<string, MonthFigures> {
+  const periods = [...new Set([...total.charged.keys(), ...total.collected.keys()])].sort()
+  return Object.fromEntries(periods
+    .map((period) => [period, { charged: total.charged.get(period) ?? 0, collected: total.collected.get(period) ?? 0 }] as const)
+    .filter(([, month]) => month.charged !== 0 || month.collected !== 0))
 }

@@ -27,12 +27,10 @@ export function figures (source: DashboardSource, { period, periods, now, curren
     dashboard.portfolio = { properties: source.properties, units, unitsByStatus: source.units, occupancyRate: rate(source.units.occupied + source.units.notice, units) }
   }
   if (include.has('leases')) {
-    const expiring = (days: number) => Object.entries(source.leaseEnds)
+    const ends = Object.entries(source.leaseEnds)
       .filter(([day]) => day !== 'open')
-      .reduce((sum, [day, n]) => {
-        const ends = new Date(`${day}T00:00:00.000Z`).getTime()
-        return ends >= today.getTime() && ends <= today.getTime() + days * DAY_MS ? sum + n : sum
-      }, 0)
+      .map(([day, n]) => [Date.parse(`${day}T00:00:00.000Z`) - today.getTime(), n] as const)
+    const expiring = (days: number) => ends.reduce((sum, [untilEnd, n]) => untilEnd >= 0 && untilEnd <= days * DAY_MS ? sum + n : sum, 0)
     const active = Object.values(source.leaseEnds).reduce((a, b) => a + b, 0)
     dashboard.leases = { active, expiringIn30Days: expiring(30), expiringIn60Days: expiring(60), expiringIn90Days: expiring(90) }
   }

@@ -12,9 +12,9 @@ import fp from 'fastify-plugin'
 import { ObjectId } from 'mongodb'
 import { promClient } from '../../external/metrics.ts'
 import type { AgencySummaryRecord, LatestPayment, RecountedWidget, RecountedWidgets } from '../repositories/agency-summaries.ts'
-import { LATEST_PAYMENTS } from '../repositories/agency-summaries.ts'
+import { LATEST_PAYMENTS, monthsOf, type MonthFigures } from '../repositories/agency-summaries.ts'
 import { addContribution, contributionDelta, contributionOf, emptyContribution, type MoneyContribution } from './money-contribution.ts'
-import { leaseEnds, NO_OPEN_REQUESTS, NO_UNITS, priorityCounts, unitCounts, type DashboardSource, type MonthFigures } from './source.ts'
+import { leaseEnds, NO_OPEN_REQUESTS, NO_UNITS, pick, priorityCounts, unitCounts, type DashboardSource } from './source.ts'
 
 const RESOLUTION_WINDOW_MS = 30 * 86_400_000
 const MAX_RESOLUTIONS = 5_000
@@ -103,9 +103,6 @@ export default fp(async function rollups (fastify) {
     return payments.sort((a, b) => b.receivedAt.getTime() - a.receivedAt.getTime() || b.id.toHexString().localeCompare(a.id.toHexString())).slice(0, LATEST_PAYMENTS)
   }
 
-  function monthsOf (total: MoneyContribution, periods: string[]): Map<string, MonthFigures> {
-    return new Map(periods.map((period) => [period, { charged: total.charged.get(period) ?? 0, collected: total.collected.get(period) ?? 0 }]))
-  }
 
   async function fromRaw (agencyId: ObjectId, periods: string[]): Promise<DashboardSource> {
     const [properties, units, ends, maintenanceOpen, resolutions, money] = await Promise.all([
@@ -117,12 +114,12 @@ export default fp(async function rollups (fastify) {
       outstanding: money.total.outstanding,
       credit: money.total.credit,
       latestPayments: money.latest,
-      months: monthsOf(money.total, periods)
+      months: pick(monthsOf(money.total), periods)
     }
   }
 
   async function fromSummaries (agencyId: ObjectId, periods: string[]): Promise<DashboardSource> {
-    let [summary, months] = await Promise.all([summaries.get(agencyId), summaries.getMonths(agencyId, periods)])
+    let summary = await summaries.get(agencyId)
     const missing = ALL_WIDGETS.filter((widget) => summary?.[widget] === undefined)
     if (missing.length > 0) {
       // First look at an agency whose counts were never taken: take them now, once.
@@ -140,18 +137,18 @@ export default fp(async function rollups (fastify) {
       outstanding: s.outstanding ?? 0,
       credit: s.credit ?? 0,
       latestPayments: s.latestPayments ?? [],
-      months: new Map(periods.map((period) => {
-        const month = months.find((m) => m.period === period)
-        return [period, { charged: month?.charged ?? 0, collected: month?.collected ?? 0 }]
-      }))
+      months: pick(s.months ?? {}, periods)
     }
   }
 
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+  /** Months as sorted "period kind" → amount pairs without zeros, for comparison. */
+  const monthFigures = (months: Record<string, MonthFigures>) => nonZero(Object.fromEntries(Object.entries(months)
+    .flatMap(([period, m]) => [[`${period} charged`, m.charged ?? 0], [`${period} collected`, m.collected ?? 0]])))
   const nonZero = (map: Record<string, number> | undefined) => Object.fromEntries(Object.entries(map ?? {}).filter(([, v]) => v !== 0).sort(([a], [b]) => a.localeCompare(b)))
 
-  async function findDrift (agencyId: ObjectId): Promise<{ drift: Drift[], money: Awaited<ReturnType<typeof moneyFromLedgers>>, storedPeriods: string[] }> {
-    const [summary, storedMonths, money] = await Promise.all([summaries.get(agencyId), summaries.allMonths(agencyId), moneyFromLedgers(agencyId)])
+  async function findDrift (agencyId: ObjectId): Promise<{ drift: Drift[], money: Awaited<ReturnType<typeof moneyFromLedgers>> }> {
+    const [summary, money] = await Promise.all([summaries.get(agencyId), moneyFromLedgers(agencyId)])
     const drift: Drift[] = []
     for (const widget of ALL_WIDGETS.filter((w) => w !== 'resolutions')) {
       const actual = await count(agencyId, widget)
@@ -162,12 +159,11 @@ export default fp(async function rollups (fastify) {
       ['outstanding', summary?.outstanding ?? 0, money.total.outstanding],
       ['credit', summary?.credit ?? 0, money.total.credit],
       ['outstandingByDueDay', nonZero(summary?.outstandingByDueDay), nonZero(Object.fromEntries(money.total.outstandingByDueDay))],
-      ['months', nonZero(Object.fromEntries(storedMonths.flatMap((m) => [[`${m.period} charged`, m.charged], [`${m.period} collected`, m.collected]]))),
-        nonZero(Object.fromEntries([...new Set([...money.total.charged.keys(), ...money.total.collected.keys()])].flatMap((p) => [[`${p} charged`, money.total.charged.get(p) ?? 0], [`${p} collected`, money.total.collected.get(p) ?? 0]])))],
+      ['months', monthFigures(summary?.months ?? {}), monthFigures(monthsOf(money.total))],
       ['latestPayments', (summary?.latestPayments ?? []).map((p) => [p.id.toHexString(), p.status]), money.latest.map((p) => [p.id.toHexString(), p.status])]
     ]
     for (const [widget, stored, actual] of checks) if (!same(stored, actual)) drift.push({ widget, stored, actual })
-    return { drift, money, storedPeriods: storedMonths.map((m) => m.period) }
+    return { drift, money }
   }
 
   async function reconcile (agencyId: ObjectId): Promise<Drift[]> {
@@ -182,7 +178,7 @@ export default fp(async function rollups (fastify) {
     fastify.log.warn({ agencyId: agencyId.toHexString(), drift: second.drift.map((d) => d.widget) }, 'rollup drift repaired')
     for (const d of second.drift) driftCounter.inc({ widget: d.widget })
     await recount(agencyId, ALL_WIDGETS)
-    await summaries.replaceMoney(agencyId, second.money.total, second.money.latest, second.storedPeriods)
+    await summaries.replaceMoney(agencyId, second.money.total, second.money.latest)
     await dashboardCache.invalidate(agencyId.toHexString())
     return second.drift
   }

@@ -1,9 +1,7 @@
 // The inputs of the dashboard, however they were obtained: read from the
 // summary documents (the fast path), or recomputed from the raw collections
 // (the unoptimised baseline, and the reconciliation that checks the summaries).
-import type { LatestPayment, PriorityCounts, UnitCounts } from '../repositories/agency-summaries.ts'
-
-export interface MonthFigures { charged: number, collected: number }
+import type { LatestPayment, MonthFigures, PriorityCounts, UnitCounts } from '../repositories/agency-summaries.ts'
 
 export interface DashboardSource {
   properties: number
@@ -31,6 +29,11 @@ export function priorityCounts (byPriority: Map<string | null, number>): Priorit
 
 export function leaseEnds (byEndDate: Map<string | null, number>): Record<string, number> {
   return Object.fromEntries([...byEndDate].map(([day, n]) => [day ?? 'open', n]))
+}
+
+/** The figures of the given months (zero for a month without any). */
+export function pick (months: Record<string, MonthFigures>, periods: string[]): Map<string, MonthFigures> {
+  return new Map(periods.map((period) => [period, { charged: months[period]?.charged ?? 0, collected: months[period]?.collected ?? 0 }]))
 }
 
 /** The 12 periods (YYYY-MM) ending with the given one, oldest first. */
