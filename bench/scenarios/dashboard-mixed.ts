@@ -4,6 +4,7 @@
 // from the admin cache-stats route: the share of reads answered from L1.
 import type { Request } from 'autocannon'
 import type { Scenario, Target } from './types.ts'
+import { datasetMonth } from './dashboard-cached.ts'
 
 const READS_PER_WRITE = 50
 
@@ -34,7 +35,7 @@ export const dashboardMixed: Scenario = {
         return { ...req, headers: { ...req.headers, 'idempotency-key': `bench-${Date.now()}-${written}` }, body: JSON.stringify({ leaseId: lease.id, amount: 1_000, method: 'bank_transfer' }) }
       }
     }
-    const read: Request = { method: 'GET', path: '/v1/dashboard', headers: target.auth }
+    const read: Request = { method: 'GET', path: `/v1/dashboard?period=${datasetMonth(target)}`, headers: target.auth }
     const before = await l1Counts(target)
     return {
       requests: [...Array.from({ length: READS_PER_WRITE }, () => read), payment],

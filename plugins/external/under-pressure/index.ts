@@ -19,6 +19,7 @@ declare module 'fastify' {
 export default fp(async function pressure (fastify) {
   const config = fastify.config
   fastify.decorate('probeDependencies', () => probeDependencies(fastify))
+  let failedProbes = 0
 
   await fastify.register(underPressure, {
     maxEventLoopDelay: config.PRESSURE_MAX_EVENT_LOOP_DELAY_MS,
@@ -29,7 +30,12 @@ export default fp(async function pressure (fastify) {
     maxRssBytes: config.PRESSURE_MAX_RSS_BYTES,
     retryAfter: config.PRESSURE_RETRY_AFTER_S,
     // Without MongoDB or PostgreSQL the API can only fail slowly; shed at once instead.
-    healthCheck: async () => requiredUp(await probeDependencies(fastify)),
+    // Two failed probes in a row, not one: a single slow ping under a burst of load
+    // is not an outage, and shedding on it would turn the burst into errors.
+    healthCheck: async () => {
+      failedProbes = requiredUp(await probeDependencies(fastify)) ? 0 : failedProbes + 1
+      return failedProbes < 2
+    },
     healthCheckInterval: config.HEALTH_CHECK_INTERVAL_MS
   })
 }, { name: 'under-pressure', dependencies: ['mongodb', 'postgres', 'redis'] })
