@@ -98,7 +98,21 @@ function targetFor (server: ServerProcess, plan: SeedPlan, auth: Record<string, 
 }
 
 async function drive (session: Session, server: ServerProcess, scenario: Scenario, config: BenchRun['config'], target: Target): Promise<void> {
-  const load = await scenario.prepare(target)
+  let load: Awaited<ReturnType<Scenario['prepare']>>
+  try {
+    load = await scenario.prepare(target)
+  } catch (err) {
+    // A configuration too slow to even set a scenario up (the unoptimised baseline at
+    // scale) is a result, not a reason to lose the rest of the report.
+    if (interrupted) throw err
+    log(`${scenario.name} · ${config}: could not be prepared: ${(err as Error).message}`)
+    session.runs.push({
+      scenario: scenario.name, config, connections: session.options.load.connections, durationS: session.options.load.durationS,
+      rps: 0, latencyMs: { p50: 0, p90: 0, p99: 0, max: 0 }, statusCounts: {}, errors: 1, rssPeakMB: 0, cpuPct: 0,
+      extra: { summary: scenario.summary, scanDominated: scenario.scanDominated, notRun: (err as Error).message }
+    })
+    return
+  }
   const settings: LoadSettings = session.options.load
   const label = `${scenario.name} · ${config}`
   const measured = await measure(server.baseUrl, load.requests, settings, { server: server.pid, mongo: session.mongoPid }, (round) => {

@@ -31,7 +31,9 @@ const percent = (value: unknown) => typeof value === 'number' ? `${value.toFixed
 
 function describeRun (run: BenchRun): string {
   const { extra } = run
+  if (typeof extra.notRun === 'string') return `**${run.scenario}** (${run.config}): ${String(extra.summary ?? '')}; not run: ${extra.notRun}.`
   const facts = [
+    typeof extra.hitRate === 'number' ? `cache hit rate ${(extra.hitRate * 100).toFixed(1)} % over ${String(extra.cacheReads)} reads, ${String(extra.payments)} payments` : undefined,
     typeof extra.page === 'number' ? `page ${extra.page} reached (${String(extra.itemsBefore)} items before it)` : undefined,
     typeof extra.city === 'string' ? `city ${extra.city}, ${String(extra.items)} items on the page` : undefined,
     `load generator CPU ${percent(extra.loadGeneratorCpuPct)}`,

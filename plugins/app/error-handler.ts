@@ -46,7 +46,7 @@ const CODE_BY_FASTIFY_CODE: Record<string, string> = {
 // Driver errors that mean "the database is not reachable or too slow right now".
 const UNAVAILABLE_NAMES = new Set([
   'MongoServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError', 'MongoNotConnectedError',
-  'MongoTopologyClosedError', 'WaitQueueTimeoutError', 'PoolClearedError', 'PoolClearedOnNetworkError', 'PoolClosedError'
+  'MongoTopologyClosedError', 'WaitQueueTimeoutError', 'MongoWaitQueueTimeoutError', 'PoolClearedError', 'PoolClearedOnNetworkError', 'PoolClosedError'
 ])
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '53300'])
 const MONGO_MAX_TIME_EXPIRED = 50

@@ -12,6 +12,8 @@ export interface IdempotencyRecord {
   agencyId: ObjectId
   requestHash: string
   resourceId: ObjectId
+  /** false until the first response is stored (an equality the local server can serve from an index) */
+  completed: boolean
   response: StoredResponse | null
   createdAt: Date
   expiresAt: Date
@@ -49,7 +51,7 @@ export class IdempotencyKeysRepository {
   async claim (agencyId: ObjectId, scope: string, key: string, hash: string, resourceId: ObjectId): Promise<IdempotencyRecord> {
     const now = new Date()
     const record: IdempotencyRecord = {
-      _id: `${agencyId.toHexString()}:${scope}:${key}`, agencyId, requestHash: hash, resourceId, response: null, createdAt: now, expiresAt: new Date(now.getTime() + TTL_MS)
+      _id: `${agencyId.toHexString()}:${scope}:${key}`, agencyId, requestHash: hash, resourceId, completed: false, response: null, createdAt: now, expiresAt: new Date(now.getTime() + TTL_MS)
     }
     try {
       await this.collection.insertOne(record, this.options('claim'))
@@ -57,18 +59,16 @@ export class IdempotencyKeysRepository {
     } catch (err) {
       if (!isDuplicateKey(err)) throw err
     }
-    const existing = await this.collection.findOne({ _id: record._id, agencyId }, { ...this.options('claim'), projection: { agencyId: 1, requestHash: 1, resourceId: 1, response: 1, createdAt: 1, expiresAt: 1 } })
+    const existing = await this.collection.findOne({ agencyId, _id: record._id }, { ...this.options('claim'), projection: { agencyId: 1, requestHash: 1, resourceId: 1, completed: 1, response: 1, createdAt: 1, expiresAt: 1 } })
     if (existing === null) throw new Error('idempotency key vanished between claim and read')
     return existing
   }
 
   /** Stores the first response; a later writer keeps the first one and gets it back. */
   async complete (agencyId: ObjectId, id: string, response: StoredResponse): Promise<StoredResponse> {
-    const updated = await this.collection.findOneAndUpdate({ _id: id, agencyId, response: null }, { $set: { response } }, {
-      ...this.options('complete'), projection: { response: 1 }, returnDocument: 'after'
-    })
-    if (updated?.response != null) return updated.response
-    const first = await this.collection.findOne({ _id: id, agencyId }, { ...this.options('complete'), projection: { response: 1 } })
+    const stored = await this.collection.updateOne({ agencyId, _id: id, completed: false }, { $set: { completed: true, response } }, this.options('complete'))
+    if (stored.modifiedCount === 1) return response
+    const first = await this.collection.findOne({ agencyId, _id: id }, { ...this.options('complete'), projection: { response: 1 } })
     return first?.response ?? response
   }
 }

@@ -86,12 +86,12 @@ export class LedgersRepository {
   /** Writes the next version; false if the stored version is no longer the one it was computed from. */
   async replace (record: LedgerRecord, fromVersion: number): Promise<boolean> {
     const { _id, agencyId, ...rest } = record
-    const result = await this.collection.updateOne({ _id, agencyId, version: fromVersion }, { $set: rest }, this.options('replace'))
+    const result = await this.collection.updateOne({ agencyId, _id, version: fromVersion }, { $set: rest }, this.options('replace'))
     return result.matchedCount === 1
   }
 
   async markProjected (agencyId: ObjectId, leaseId: ObjectId, version: number): Promise<void> {
-    await this.collection.updateOne({ _id: leaseId, agencyId, version }, { $set: { dirtySince: null } }, this.options('markProjected'))
+    await this.collection.updateOne({ agencyId, _id: leaseId, version }, { $set: { dirtySince: null } }, this.options('markProjected'))
   }
 
   /** Reconciliation: an agency's ledgers in _id order, a batch after a position. */

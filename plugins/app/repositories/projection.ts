@@ -1,10 +1,13 @@
-// Writes read-model documents derived from a ledger version. The filter only
-// matches an older version, so a slow writer can never overwrite a newer
-// projection: its upsert collides on _id instead (E11000), which means "a newer
-// version is already there" and is ignored.
-import type { AnyBulkWriteOperation, Collection, Document, ObjectId } from 'mongodb'
-import { MongoBulkWriteError } from 'mongodb'
-import { DUPLICATE_KEY } from './agency-collection.ts'
+// Writes read-model documents derived from a ledger version, never letting an
+// older version overwrite a newer one. Each document is a compare-and-set:
+// read its stored version (a key lookup), then update only if that version is
+// still there, or insert it if absent (a unique _id refuses a racing insert);
+// on a lost race, read again. Both writes are exact-key operations — the local
+// server (mongo-java-server) runs a conditional update such as
+// { ledgerVersion: { $lt: v } } as a collection scan, 400 ms at a million
+// documents, while an equality on a unique index's keys is a lookup.
+import type { Collection, Document, Filter, ObjectId, OptionalUnlessRequiredId } from 'mongodb'
+import { isDuplicateKey } from './agency-collection.ts'
 
 export interface Projected extends Document {
   _id: ObjectId
@@ -12,20 +15,28 @@ export interface Projected extends Document {
   ledgerVersion: number
 }
 
-export async function writeProjection<T extends Projected> (collection: Collection<T>, docs: T[], options: { maxTimeMS: number, comment: string }): Promise<void> {
-  if (docs.length === 0) return
-  const operations = docs.map((doc) => ({
-    updateOne: {
-      filter: { _id: doc._id, agencyId: doc.agencyId, ledgerVersion: { $lt: doc.ledgerVersion } },
-      update: { $set: doc },
-      upsert: true
+const MAX_ATTEMPTS = 10
+
+async function writeOne<T extends Projected> (collection: Collection<T>, doc: T, options: { maxTimeMS: number, comment: string }): Promise<void> {
+  const key = { agencyId: doc.agencyId, _id: doc._id } as Filter<T>
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const stored = await collection.findOne(key, { ...options, projection: { ledgerVersion: 1 } })
+    if (stored === null) {
+      try {
+        await collection.insertOne(doc as OptionalUnlessRequiredId<T>, options)
+        return
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err
+        continue // another writer inserted it meanwhile: compare with theirs
+      }
     }
-  })) as unknown as AnyBulkWriteOperation<T>[]
-  try {
-    await collection.bulkWrite(operations, { ordered: false, ...options })
-  } catch (err) {
-    const onlyStale = err instanceof MongoBulkWriteError &&
-      (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]).every((writeError) => writeError.code === DUPLICATE_KEY)
-    if (!onlyStale) throw err
+    if (stored.ledgerVersion >= doc.ledgerVersion) return // already as new or newer
+    const result = await collection.updateOne({ ...key, ledgerVersion: stored.ledgerVersion } as Filter<T>, { $set: doc }, options)
+    if (result.matchedCount === 1) return
   }
+  throw new Error(`projection of ${doc._id.toHexString()} lost ${MAX_ATTEMPTS} races in a row`)
+}
+
+export async function writeProjection<T extends Projected> (collection: Collection<T>, docs: T[], options: { maxTimeMS: number, comment: string }): Promise<void> {
+  await Promise.all(docs.map((doc) => writeOne(collection, doc, options)))
 }
