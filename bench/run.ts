@@ -119,7 +119,8 @@ async function drive (session: Session, server: ServerProcess, scenario: Scenari
     log(`${label}: round ${round}/${settings.rounds} (${settings.durationS} s, ${settings.connections} connections)`)
   })
   if (interrupted) throw new Error('interrupted')
-  const finished = await load.finish?.() ?? {}
+  // What the server reports after the load is a fact for the report, not a reason to lose it.
+  const finished = await (load.finish?.() ?? Promise.resolve({})).catch((err: Error) => ({ finishError: err.message }))
   const { rounds, mongoCpuPct, loadGeneratorCpuPct, loadAverageBefore, ...figures } = measured
   session.runs.push({
     scenario: scenario.name,

@@ -18,7 +18,8 @@ const CacheStats = Type.Object({
 
 const admin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/cache-stats', {
-    config: { minRole: 'admin' },
+    // Like /metrics, it must answer while the instance sheds load: that is when it is read.
+    config: { minRole: 'admin', pressureHandler: () => undefined },
     schema: { tags: ['admin'], summary: 'Hit rates of this instance\'s caches over the last 1, 5 and 15 minutes (admin)', response: { 200: CacheStats, ...errors(401, 403) } }
   }, async () => ({
     instance: `${os.hostname()}:${process.pid}`,
