@@ -6,7 +6,7 @@
 import type { AgencySummaryRecord, LatestPayment } from '../../plugins/app/repositories/agency-summaries.ts'
 import { LATEST_PAYMENTS, monthsOf } from '../../plugins/app/repositories/agency-summaries.ts'
 import { addContribution, contributionOf, dayOf, emptyContribution } from '../../plugins/app/rollups/money-contribution.ts'
-import { leaseEnds, priorityCounts, unitCounts } from '../../plugins/app/rollups/source.ts'
+import { leaseEnds, priorityCounts, resolutionStats, unitCounts } from '../../plugins/app/rollups/source.ts'
 import { ALL_WIDGETS } from '../../plugins/app/rollups/index.ts'
 import { DAY_MS } from './dates.ts'
 import type { SeedContext } from './generator.ts'
@@ -65,12 +65,12 @@ function take (agency: AgencyPlan, context: SeedContext): AgencyCensus {
   }
 
   const openByPriority = new Map<string | null, number>()
-  const resolutions: Array<{ resolvedAt: Date, hours: number }> = []
+  const resolutions: Array<{ reportedAt: Date, resolvedAt: Date }> = []
   for (const request of maintenanceRequests.generate(agency, context)) {
     counts.maintenance_requests!++
     if (!request.archived && OPEN_REQUEST_STATUSES.has(request.status)) increment(openByPriority, request.priority)
     if (request.status === 'resolved' && request.resolvedAt !== undefined && request.resolvedAt.getTime() >= anchor.getTime() - RESOLUTION_WINDOW_MS) {
-      resolutions.push({ resolvedAt: request.resolvedAt, hours: (request.resolvedAt.getTime() - request.reportedAt.getTime()) / 3_600_000 })
+      resolutions.push({ reportedAt: request.reportedAt, resolvedAt: request.resolvedAt })
     }
   }
   resolutions.sort((a, b) => b.resolvedAt.getTime() - a.resolvedAt.getTime())
@@ -81,9 +81,9 @@ function take (agency: AgencyPlan, context: SeedContext): AgencyCensus {
     _id: agency.id,
     properties: currentProperties,
     units: unitCounts(unitsByStatus),
-    leaseEnds: leaseEnds(activeByEndDate),
+    leaseEnds: leaseEnds(activeByEndDate, anchor),
     maintenanceOpen: priorityCounts(openByPriority),
-    resolutions: resolutions.slice(0, MAX_RESOLUTIONS),
+    resolutions: resolutionStats(resolutions.slice(0, MAX_RESOLUTIONS)),
     countedAt: Object.fromEntries(ALL_WIDGETS.map((widget) => [widget, anchor])),
     months: monthsOf(money),
     outstandingByDueDay: Object.fromEntries([...money.outstandingByDueDay].filter(([, amount]) => amount !== 0)),

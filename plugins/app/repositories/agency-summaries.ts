@@ -23,15 +23,18 @@ export interface LatestPayment {
   status: 'applied' | 'reversed'
 }
 
+export interface LeaseEnds { active: number, endingByDay: Record<string, number> }
+export interface ResolutionStats { count: number, medianHours: number | null }
+
 /** Widgets recomputed from their source collection on every write that touches them. */
 export interface RecountedWidgets {
   properties: number
   units: UnitCounts
-  /** active leases by end date (YYYY-MM-DD; "open" for leases without an end) */
-  leaseEnds: Record<string, number>
+  /** active leases, and how many end on each day of the next LEASE_END_HORIZON_DAYS */
+  leaseEnds: LeaseEnds
   maintenanceOpen: PriorityCounts
-  /** requests resolved in the last 30 days when counted: when, and hours from report to resolution */
-  resolutions: Array<{ resolvedAt: Date, hours: number }>
+  /** requests resolved in the 30 days before the count, and their median hours from report to resolution */
+  resolutions: ResolutionStats
 }
 
 export type RecountedWidget = keyof RecountedWidgets
@@ -66,7 +69,7 @@ export class AgencySummariesRepository {
   }
 
   async get (agencyId: ObjectId): Promise<AgencySummaryRecord | null> {
-    return await this.summaries.findOne({ _id: agencyId }, { ...this.options('agency_summaries', 'get'), projection: { _id: 1, properties: 1, units: 1, leaseEnds: 1, maintenanceOpen: 1, resolutions: 1, months: 1, outstandingByDueDay: 1, outstanding: 1, credit: 1, latestPayments: 1, updatedAt: 1 } })
+    return await this.summaries.findOne({ _id: agencyId }, { ...this.options('agency_summaries', 'get'), projection: { _id: 1, properties: 1, units: 1, leaseEnds: 1, maintenanceOpen: 1, resolutions: 1, countedAt: 1, months: 1, outstandingByDueDay: 1, outstanding: 1, credit: 1, latestPayments: 1, updatedAt: 1 } })
   }
 
   /** Sets a recounted widget unless a recount that started later has set it already. */

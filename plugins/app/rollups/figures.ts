@@ -6,14 +6,6 @@ import type { DashboardSource } from './source.ts'
 
 const DAY_MS = 86_400_000
 
-function median (values: number[]): number | null {
-  if (values.length === 0) return null
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  const value = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
-  return Math.round(value * 100) / 100
-}
-
 const rate = (part: number, whole: number) => whole <= 0 ? null : Math.round((part / whole) * 10_000) / 10_000
 
 export interface FigureOptions { period: string, periods: string[], now: Date, currency: string, include: ReadonlySet<Widget> }
@@ -27,12 +19,10 @@ export function figures (source: DashboardSource, { period, periods, now, curren
     dashboard.portfolio = { properties: source.properties, units, unitsByStatus: source.units, occupancyRate: rate(source.units.occupied + source.units.notice, units) }
   }
   if (include.has('leases')) {
-    const ends = Object.entries(source.leaseEnds)
-      .filter(([day]) => day !== 'open')
+    const ends = Object.entries(source.leaseEnds.endingByDay)
       .map(([day, n]) => [Date.parse(`${day}T00:00:00.000Z`) - today.getTime(), n] as const)
     const expiring = (days: number) => ends.reduce((sum, [untilEnd, n]) => untilEnd >= 0 && untilEnd <= days * DAY_MS ? sum + n : sum, 0)
-    const active = Object.values(source.leaseEnds).reduce((a, b) => a + b, 0)
-    dashboard.leases = { active, expiringIn30Days: expiring(30), expiringIn60Days: expiring(60), expiringIn90Days: expiring(90) }
+    dashboard.leases = { active: source.leaseEnds.active, expiringIn30Days: expiring(30), expiringIn60Days: expiring(60), expiringIn90Days: expiring(90) }
   }
   if (include.has('rent')) {
     const month = source.months.get(period) ?? { charged: 0, collected: 0 }
@@ -49,14 +39,12 @@ export function figures (source: DashboardSource, { period, periods, now, curren
     dashboard.history = periods.map((p) => ({ period: p, ...(source.months.get(p) ?? { charged: 0, collected: 0 }) }))
   }
   if (include.has('maintenance')) {
-    const since = now.getTime() - 30 * DAY_MS
-    const recent = source.resolutions.filter((r) => r.resolvedAt.getTime() >= since)
     const open = source.maintenanceOpen
     dashboard.maintenance = {
       open: open.urgent + open.high + open.normal + open.low,
       openByPriority: open,
-      resolvedLast30Days: recent.length,
-      medianResolutionHoursLast30Days: median(recent.map((r) => r.hours))
+      resolvedLast30Days: source.resolutions.count,
+      medianResolutionHoursLast30Days: source.resolutions.medianHours
     }
   }
   if (include.has('payments')) {

@@ -14,12 +14,17 @@ import { promClient } from '../../external/metrics.ts'
 import type { AgencySummaryRecord, LatestPayment, RecountedWidget, RecountedWidgets } from '../repositories/agency-summaries.ts'
 import { LATEST_PAYMENTS, monthsOf, type MonthFigures } from '../repositories/agency-summaries.ts'
 import { addContribution, contributionDelta, contributionOf, emptyContribution, type MoneyContribution } from './money-contribution.ts'
-import { leaseEnds, NO_OPEN_REQUESTS, NO_UNITS, pick, priorityCounts, unitCounts, type DashboardSource } from './source.ts'
+import { leaseEnds, NO_OPEN_REQUESTS, NO_UNITS, pick, priorityCounts, resolutionStats, unitCounts, type DashboardSource } from './source.ts'
 
 const RESOLUTION_WINDOW_MS = 30 * 86_400_000
 const MAX_RESOLUTIONS = 5_000
 const LEDGER_BATCH = 500
 export const ALL_WIDGETS: RecountedWidget[] = ['properties', 'units', 'leaseEnds', 'maintenanceOpen', 'resolutions']
+// Widgets over a window of time (lease ends ahead, resolutions behind) go stale as
+// days pass even without writes; the hourly reconciliation recounts them, and a
+// read of a count older than this recounts it.
+const TIME_WINDOWED: ReadonlySet<RecountedWidget> = new Set(['leaseEnds', 'resolutions'])
+const WINDOW_RECOUNT_MS = 3_600_000
 
 export interface Drift { widget: string, stored: unknown, actual: unknown }
 
@@ -52,11 +57,11 @@ export default fp(async function rollups (fastify) {
     switch (widget) {
       case 'properties': return await repos.properties.countCurrent(agencyId) as RecountedWidgets[W]
       case 'units': return unitCounts(await repos.units.countByStatus(agencyId)) as RecountedWidgets[W]
-      case 'leaseEnds': return leaseEnds(await repos.leases.activeByEndDate(agencyId)) as RecountedWidgets[W]
+      case 'leaseEnds': return leaseEnds(await repos.leases.activeByEndDate(agencyId), new Date()) as RecountedWidgets[W]
       case 'maintenanceOpen': return priorityCounts(await repos.maintenanceRequests.openByPriority(agencyId)) as RecountedWidgets[W]
       default: {
         const resolved = await repos.maintenanceRequests.resolvedSince(agencyId, new Date(Date.now() - RESOLUTION_WINDOW_MS), MAX_RESOLUTIONS)
-        return resolved.map((r) => ({ resolvedAt: r.resolvedAt, hours: (r.resolvedAt.getTime() - r.reportedAt.getTime()) / 3_600_000 })) as RecountedWidgets[W]
+        return resolutionStats(resolved) as RecountedWidgets[W]
       }
     }
   }
@@ -120,19 +125,22 @@ export default fp(async function rollups (fastify) {
 
   async function fromSummaries (agencyId: ObjectId, periods: string[]): Promise<DashboardSource> {
     let summary = await summaries.get(agencyId)
-    const missing = ALL_WIDGETS.filter((widget) => summary?.[widget] === undefined)
-    if (missing.length > 0) {
-      // First look at an agency whose counts were never taken: take them now, once.
-      await recount(agencyId, missing)
+    // Widgets never counted (an agency's first look), and windows of time counted
+    // too long ago (no write and no reconciliation since): count them now, once.
+    const staleBefore = Date.now() - WINDOW_RECOUNT_MS
+    const due = ALL_WIDGETS.filter((widget) => summary?.[widget] === undefined ||
+      (TIME_WINDOWED.has(widget) && (summary.countedAt?.[widget]?.getTime() ?? 0) < staleBefore))
+    if (due.length > 0) {
+      await recount(agencyId, due)
       summary = await summaries.get(agencyId)
     }
     const s: AgencySummaryRecord = summary ?? { _id: agencyId, updatedAt: new Date() }
     return {
       properties: s.properties ?? 0,
       units: s.units ?? NO_UNITS,
-      leaseEnds: s.leaseEnds ?? {},
+      leaseEnds: s.leaseEnds ?? { active: 0, endingByDay: {} },
       maintenanceOpen: s.maintenanceOpen ?? NO_OPEN_REQUESTS,
-      resolutions: s.resolutions ?? [],
+      resolutions: s.resolutions ?? { count: 0, medianHours: null },
       outstandingByDueDay: s.outstandingByDueDay ?? {},
       outstanding: s.outstanding ?? 0,
       credit: s.credit ?? 0,
@@ -153,7 +161,7 @@ export default fp(async function rollups (fastify) {
     for (const widget of ALL_WIDGETS.filter((w) => w !== 'resolutions')) {
       const actual = await count(agencyId, widget)
       const stored = summary?.[widget]
-      if (!same(widget === 'leaseEnds' ? nonZero(stored as Record<string, number>) : stored, widget === 'leaseEnds' ? nonZero(actual as Record<string, number>) : actual)) drift.push({ widget, stored, actual })
+      if (!same(stored, actual)) drift.push({ widget, stored, actual })
     }
     const checks: Array<[string, unknown, unknown]> = [
       ['outstanding', summary?.outstanding ?? 0, money.total.outstanding],
@@ -167,8 +175,8 @@ export default fp(async function rollups (fastify) {
   }
 
   async function reconcile (agencyId: ObjectId): Promise<Drift[]> {
-    // Resolution times are a moving 30-day window: refresh them on every pass.
-    await recount(agencyId, ['resolutions'])
+    // Windows of time move without writes: refresh them on every pass.
+    await recount(agencyId, [...TIME_WINDOWED])
     const first = await findDrift(agencyId)
     if (first.drift.length === 0) return []
     // A write may have landed between reading the summaries and the raw data: look

@@ -1,14 +1,14 @@
 // The inputs of the dashboard, however they were obtained: read from the
 // summary documents (the fast path), or recomputed from the raw collections
 // (the unoptimised baseline, and the reconciliation that checks the summaries).
-import type { LatestPayment, MonthFigures, PriorityCounts, UnitCounts } from '../repositories/agency-summaries.ts'
+import type { LatestPayment, LeaseEnds, MonthFigures, PriorityCounts, ResolutionStats, UnitCounts } from '../repositories/agency-summaries.ts'
 
 export interface DashboardSource {
   properties: number
   units: UnitCounts
-  leaseEnds: Record<string, number>
+  leaseEnds: LeaseEnds
   maintenanceOpen: PriorityCounts
-  resolutions: Array<{ resolvedAt: Date, hours: number }>
+  resolutions: ResolutionStats
   outstandingByDueDay: Record<string, number>
   outstanding: number
   credit: number
@@ -27,8 +27,35 @@ export function priorityCounts (byPriority: Map<string | null, number>): Priorit
   return { urgent: byPriority.get('urgent') ?? 0, high: byPriority.get('high') ?? 0, normal: byPriority.get('normal') ?? 0, low: byPriority.get('low') ?? 0 }
 }
 
-export function leaseEnds (byEndDate: Map<string | null, number>): Record<string, number> {
-  return Object.fromEntries([...byEndDate].map(([day, n]) => [day ?? 'open', n]))
+// The summary keeps only what the widgets can show, so its size does not grow
+// with the portfolio or its history: end dates in the next 180 days (the widget
+// looks 90 ahead; the hourly reconciliation recounts long before a later date
+// comes into view) and the median of recent resolution times.
+export const LEASE_END_HORIZON_DAYS = 180
+const DAY_MS = 86_400_000
+
+export function leaseEnds (byEndDate: Map<string | null, number>, today: Date): LeaseEnds {
+  const from = today.toISOString().slice(0, 10)
+  const to = new Date(today.getTime() + LEASE_END_HORIZON_DAYS * DAY_MS).toISOString().slice(0, 10)
+  let active = 0
+  const endingByDay: Record<string, number> = {}
+  for (const [day, n] of [...byEndDate].sort(([a], [b]) => String(a).localeCompare(String(b)))) {
+    active += n
+    if (day !== null && day >= from && day <= to) endingByDay[day] = n
+  }
+  return { active, endingByDay }
+}
+
+export function medianOf (values: number[]): number | null {
+  if (values.length === 0) return null
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  const value = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+  return Math.round(value * 100) / 100
+}
+
+export function resolutionStats (resolutions: Array<{ reportedAt: Date, resolvedAt: Date }>): ResolutionStats {
+  return { count: resolutions.length, medianHours: medianOf(resolutions.map((r) => (r.resolvedAt.getTime() - r.reportedAt.getTime()) / 3_600_000)) }
 }
 
 /** The figures of the given months (zero for a month without any). */
