@@ -2,8 +2,8 @@
 // documents (two _id lookups, whatever the portfolio's size), serialized once
 // and cached with their ETag. In the unoptimised benchmark mode there is no
 // cache and the figures are recomputed from the raw collections every time.
-// After a write invalidates an agency, its default dashboard is recomputed in
-// the background (debounced), so the next reader finds it ready.
+// After a write invalidates an agency, the cache recomputes the variants it
+// held (through setRecompute), so the next readers find them ready.
 import fp from 'fastify-plugin'
 import { createHash } from 'node:crypto'
 import { ObjectId } from 'mongodb'
@@ -30,7 +30,6 @@ declare module 'fastify' {
 
 const ACTIVE_KEY = 'dashboard:active'
 const ACTIVITY_THROTTLE_MS = 60_000
-const WARM_DEBOUNCE_MS = 50
 
 export function currentPeriod (now = new Date()): string {
   return now.toISOString().slice(0, 7)
@@ -50,7 +49,6 @@ export default fp(async function dashboard (fastify) {
   const { rollups, dashboardCache, repos, config } = fastify
   const serialize = fastJson(Dashboard)
   const lastActivity = new Map<string, number>()
-  const warmTimers = new Map<string, NodeJS.Timeout>()
   const redis: Redis = fastify.redis
 
   async function compute (agencyId: ObjectId, period: string, include: ReadonlySet<Widget>): Promise<Cached> {
@@ -73,23 +71,22 @@ export default fp(async function dashboard (fastify) {
   }
 
   async function get (agencyId: ObjectId, request: DashboardRequest, background = false): Promise<Cached> {
-    const period = request.period ?? periodOfNow()
     const include = request.include === undefined ? ALL_WIDGETS : new Set(request.include.split(',') as Widget[])
-    if (config.HAVEN_UNOPTIMISED) return await compute(agencyId, period, include)
+    if (config.HAVEN_UNOPTIMISED) return await compute(agencyId, request.period ?? periodOfNow(), include)
     const id = agencyId.toHexString()
     if (!background) noteActivity(id)
-    const variant = `${period}|${include === ALL_WIDGETS ? ALL_WIDGETS_KEY : [...include].sort().join(',')}`
-    return await dashboardCache.get(id, variant, () => compute(agencyId, period, include), { background })
+    const variant = `${request.period ?? periodOfNow()}|${include === ALL_WIDGETS ? ALL_WIDGETS_KEY : [...include].sort().join(',')}`
+    return await dashboardCache.get(id, variant, () => computeVariant(agencyId, variant), { background })
   }
 
-  dashboardCache.onInvalidate((agencyId) => {
-    clearTimeout(warmTimers.get(agencyId))
-    warmTimers.set(agencyId, setTimeout(() => {
-      warmTimers.delete(agencyId)
-      get(new ObjectId(agencyId), {}, true).catch((err: unknown) => fastify.log.warn({ err }, 'dashboard warm-up failed'))
-    }, WARM_DEBOUNCE_MS).unref())
-  })
-  fastify.addHook('onClose', async () => { for (const timer of warmTimers.values()) clearTimeout(timer) })
+  /** The figures a cache variant names: "<period>|<widgets>". */
+  function computeVariant (agencyId: ObjectId, variant: string): Promise<Cached> {
+    const [period = periodOfNow(), widgets = ALL_WIDGETS_KEY] = variant.split('|')
+    return compute(agencyId, period, widgets === ALL_WIDGETS_KEY ? ALL_WIDGETS : new Set(widgets.split(',') as Widget[]))
+  }
+
+  // After a write, the agency's cached variants are recomputed, or else its default dashboard.
+  dashboardCache.setRecompute((agencyId, variant) => computeVariant(new ObjectId(agencyId), variant), () => `${periodOfNow()}|${ALL_WIDGETS_KEY}`)
 
   fastify.decorate('dashboard', {
     get,

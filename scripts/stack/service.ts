@@ -56,6 +56,9 @@ export async function ensureRunning (service: Service, layout: StackLayout): Pro
       throw new Error(`${service.name}: 127.0.0.1:${service.port(layout)} is taken by a process this stack did not start; ` +
         'stop it, or pick another port with the HAVEN_*_PORT variables')
     case 'down':
+      // A server killed with its machine leaves its pid file behind; the start would
+      // read that file's dead pid as "the new server exited".
+      await rm(service.pidFile(layout), { force: true })
       await service.start(layout)
       return true
   }

@@ -6,6 +6,9 @@
 // through pub/sub, in every instance's L1. Redis calls go through a circuit
 // breaker (opossum): when Redis fails or is slow, the cache goes straight to
 // MongoDB and no request waits longer than the cache budget.
+// After an invalidation, the writing instance recomputes the variants it had
+// cached, off the request path, and hands them to every instance (Redis and
+// pub/sub): readers find fresh figures instead of a miss.
 // Why not async-cache-dedupe: its Redis storage gives no stale/eviction counts
 // for the metrics, and a store there cannot be refused when an invalidation
 // happened during the computation (the race that would cache stale figures).
@@ -19,6 +22,7 @@ import { WindowStats, type Outcome } from './window-stats.ts'
 
 export type { Cached } from './redis-tier.ts'
 
+type Recompute = (agencyId: string, variant: string) => Promise<Cached>
 interface FetchContext { agencyId: string, variant: string, compute: () => Promise<Cached>, background: boolean }
 
 export interface CacheStats { cache: string, windows: Record<string, ReturnType<WindowStats['over']>> }
@@ -29,8 +33,11 @@ declare module 'fastify' {
       /** background: a warm-up, left out of the hit/miss statistics */
       get: (agencyId: string, variant: string, compute: () => Promise<Cached>, options?: { background?: boolean }) => Promise<Cached>
       invalidate: (agencyId: string) => Promise<void>
-      /** called after this instance invalidates an agency (not for invalidations heard from others) */
-      onInvalidate: (listener: (agencyId: string) => void) => void
+      /**
+       * How to recompute a variant for the refill after an invalidation, and which
+       * variant to refill when this instance held none of the agency's.
+       */
+      setRecompute: (recompute: Recompute, defaultVariant: () => string) => void
       stats: () => CacheStats[]
       breakerState: () => 'closed' | 'open' | 'half-open'
     }
@@ -38,6 +45,11 @@ declare module 'fastify' {
 }
 
 const WINDOWS = { '1m': 60_000, '5m': 300_000, '15m': 900_000 }
+/** at most this many of an agency's variants are recomputed after a write */
+const MAX_REFILL = 4
+
+/** What instances tell each other: an agency's entries are stale, or here is a fresh one. */
+interface Message { from: string, agencyId: string, at: number, variant?: string, value?: Cached }
 const BREAKER_STATE = { closed: 0, 'half-open': 1, open: 2 } as const
 
 export default fp(async function dashboardCache (fastify) {
@@ -81,7 +93,9 @@ export default fp(async function dashboardCache (fastify) {
     }
   }
 
-  const invalidateListeners: Array<(agencyId: string) => void> = []
+  const instance = crypto.randomUUID()
+  let recompute: Recompute | null = null
+  let defaultVariant = (): string | null => null
 
   // Invalidation times per agency, so a computation that started before one never lands in L1.
   const invalidatedAt = new Map<string, number>()
@@ -98,6 +112,9 @@ export default fp(async function dashboardCache (fastify) {
     ttl: config.CACHE_L1_TTL_MS,
     allowStale: true,
     noDeleteOnStaleGet: true,
+    // A refill's set() replaces a computation in flight for the same key; the
+    // readers waiting on that computation still get its answer, not an error.
+    ignoreFetchAbort: true,
     dispose: (_value, _key, reason) => { if (reason === 'evict') evictions.inc({ cache: 'dashboard-l1' }) },
     fetchMethod: async (key, _stale, { context }) => {
       if (breaker.opened) {
@@ -129,37 +146,101 @@ export default fp(async function dashboardCache (fastify) {
     }
   })
 
-  function invalidateLocally (agencyId: string): void {
-    invalidatedAt.set(agencyId, Date.now())
+  /** Drops the agency's L1 entries; returns the variants that were cached. */
+  function invalidateLocally (agencyId: string, at: number): string[] {
+    invalidatedAt.set(agencyId, Math.max(at, invalidatedAt.get(agencyId) ?? 0))
     invalidations.inc({ cache: 'dashboard-l1' })
     const prefix = `${agencyId}|`
-    for (const key of l1.keys()) if (key.startsWith(prefix)) l1.delete(key)
+    const variants: string[] = []
+    for (const key of l1.keys()) {
+      if (!key.startsWith(prefix)) continue
+      variants.push(key.slice(prefix.length))
+      l1.delete(key)
+    }
+    return variants
   }
 
-  // Every instance's L1 hears about every invalidation, including its own.
+  /** Keeps a fresh value unless the agency was invalidated after its computation started. */
+  function offer (agencyId: string, variant: string, value: Cached): boolean {
+    if (value.startedAt < (invalidatedAt.get(agencyId) ?? 0)) return false
+    l1.set(`${agencyId}|${variant}`, value)
+    return true
+  }
+
+  const publish = (message: Message) => viaRedis(() => fastify.redis.publish(channel, JSON.stringify(message)))
+
+  // A burst of writes to one agency runs one refill at a time per variant, plus
+  // one more after it (the writes it started before), never one per write.
+  const refilling = new Map<string, 'running' | 'again'>()
+  async function refill (agencyId: string, variant: string): Promise<void> {
+    const key = `${agencyId}|${variant}`
+    if (recompute === null) return
+    if (refilling.has(key)) {
+      refilling.set(key, 'again')
+      return
+    }
+    refilling.set(key, 'running')
+    try {
+      const value = await recompute(agencyId, variant)
+      if (!offer(agencyId, variant, value)) return
+      await viaRedis(() => l2.store(agencyId, variant, value))
+      await publish({ from: instance, agencyId, at: value.startedAt, variant, value })
+    } finally {
+      const again = refilling.get(key) === 'again'
+      refilling.delete(key)
+      if (again) await refill(agencyId, variant)
+    }
+  }
+
+  // Every instance's L1 hears about the others' invalidations and refills.
   const subscriber: Redis = fastify.redis.duplicate()
   subscriber.on('error', () => undefined) // the main client logs Redis trouble
   subscriber.on('ready', () => { subscriber.subscribe(channel).catch(() => undefined) })
-  subscriber.on('message', (_channel: string, agencyId: string) => invalidateLocally(agencyId))
+  subscriber.on('message', (_channel: string, raw: string) => {
+    const message = JSON.parse(raw) as Message
+    if (message.from === instance) return
+    if (message.variant !== undefined && message.value !== undefined) offer(message.agencyId, message.variant, message.value)
+    else invalidateLocally(message.agencyId, message.at)
+  })
   fastify.addHook('onClose', async () => { subscriber.disconnect() })
 
   fastify.decorate('dashboardCache', {
     async get (agencyId, variant, compute, options = {}) {
-      const status: LRUCache.Status<string, Cached, FetchContext> = {}
-      const value = await l1.fetch(`${agencyId}|${variant}`, { context: { agencyId, variant, compute, background: options.background === true }, status })
-      if (options.background !== true) record('dashboard-l1', status.fetch === 'inflight' ? 'coalesced' : status.fetch === 'hit' ? 'hit' : status.fetch === 'stale' || status.fetch === 'refresh' ? 'stale' : 'miss')
-      return value!
+      const key = `${agencyId}|${variant}`
+      const arrivedAt = Date.now()
+      const fetch = async () => {
+        const status: LRUCache.Status<string, Cached, FetchContext> = {}
+        const value = (await l1.fetch(key, { context: { agencyId, variant, compute, background: options.background === true }, status }))!
+        if (options.background !== true) record('dashboard-l1', status.fetch === 'inflight' ? 'coalesced' : status.fetch === 'hit' ? 'hit' : status.fetch === 'stale' || status.fetch === 'refresh' ? 'stale' : 'miss')
+        return value
+      }
+      const value = await fetch()
+      // Read-your-writes: a reader that arrived after a write never gets figures whose
+      // computation began before it (a computation it joined, or a stale entry being
+      // refreshed, both of which the invalidation could not drop). Drop and fetch again.
+      const invalidated = invalidatedAt.get(agencyId) ?? 0
+      if (value.startedAt >= invalidated || arrivedAt < invalidated) return value
+      if (l1.peek(key, { allowStale: true }) === value) l1.delete(key)
+      return await fetch()
     },
 
     async invalidate (agencyId) {
-      invalidateLocally(agencyId)
-      invalidations.inc({ cache: 'dashboard-l2' })
       const now = Date.now()
-      await Promise.all([viaRedis(() => l2.invalidate(agencyId, now)), viaRedis(() => fastify.redis.publish(channel, agencyId))])
-      for (const listener of invalidateListeners) listener(agencyId)
+      const cached = invalidateLocally(agencyId, now)
+      invalidations.inc({ cache: 'dashboard-l2' })
+      await Promise.all([viaRedis(() => l2.invalidate(agencyId, now)), publish({ from: instance, agencyId, at: now })])
+      // Off the request path: the writer answers while its readers' figures are recomputed.
+      const fallback = defaultVariant()
+      const variants = cached.length > 0 ? cached : fallback === null ? [] : [fallback]
+      for (const variant of variants.slice(0, MAX_REFILL)) {
+        refill(agencyId, variant).catch((err: unknown) => fastify.log.warn({ err }, 'dashboard refill failed'))
+      }
     },
 
-    onInvalidate: (listener) => { invalidateListeners.push(listener) },
+    setRecompute: (fn, fallback) => {
+      recompute = fn
+      defaultVariant = fallback
+    },
 
     stats: () => Object.entries(stats).map(([cache, window]) => ({
       cache,
