@@ -23,7 +23,14 @@ import { WindowStats, type Outcome } from './window-stats.ts'
 export type { Cached } from './redis-tier.ts'
 
 type Recompute = (agencyId: string, variant: string) => Promise<Cached>
-interface FetchContext { agencyId: string, variant: string, compute: () => Promise<Cached>, background: boolean }
+interface FetchContext {
+  agencyId: string
+  variant: string
+  compute: () => Promise<Cached>
+  background: boolean
+  /** a refill after a write: compute at once (Redis holds nothing newer) */
+  fresh?: boolean
+}
 
 export interface CacheStats { cache: string, windows: Record<string, ReturnType<WindowStats['over']>> }
 
@@ -100,6 +107,9 @@ export default fp(async function dashboardCache (fastify) {
   // Invalidation times per agency, so a computation that started before one never lands in L1.
   const invalidatedAt = new Map<string, number>()
   const refreshing = new Set<string>()
+  // Keys with a computation in flight (lru-cache's keys() leaves those out), so an
+  // invalidation can drop them too. A count: an aborted one may still be running.
+  const fetching = new Map<string, number>()
 
   async function computeAndShare (context: FetchContext): Promise<Cached> {
     const value = await context.compute()
@@ -117,47 +127,60 @@ export default fp(async function dashboardCache (fastify) {
     ignoreFetchAbort: true,
     dispose: (_value, _key, reason) => { if (reason === 'evict') evictions.inc({ cache: 'dashboard-l1' }) },
     fetchMethod: async (key, _stale, { context }) => {
-      if (breaker.opened) {
-        record('dashboard-l2', 'bypass', context.background)
-        return await context.compute()
+      fetching.set(key, (fetching.get(key) ?? 0) + 1)
+      try {
+        return await fetchShared(key, context)
+      } finally {
+        const left = fetching.get(key)! - 1
+        if (left === 0) fetching.delete(key)
+        else fetching.set(key, left)
       }
-      const shared = await viaRedis(() => l2.get(context.agencyId, context.variant))
-      if (shared === undefined) {
-        record('dashboard-l2', 'bypass', context.background)
-        return await context.compute()
-      }
-      if (shared === null || shared.startedAt < (invalidatedAt.get(context.agencyId) ?? 0)) {
-        record('dashboard-l2', 'miss', context.background)
-        return await computeAndShare(context)
-      }
-      if (Date.now() - shared.startedAt <= config.CACHE_L2_TTL_MS) {
-        record('dashboard-l2', 'hit', context.background)
-        return shared
-      }
-      record('dashboard-l2', 'stale', context.background)
-      if (!refreshing.has(key)) {
-        refreshing.add(key)
-        computeAndShare(context)
-          .then((fresh) => { if (fresh.startedAt >= (invalidatedAt.get(context.agencyId) ?? 0)) l1.set(key, fresh) })
-          .catch((err: unknown) => fastify.log.error({ err }, 'dashboard refresh failed'))
-          .finally(() => refreshing.delete(key))
-      }
-      return shared
     }
   })
 
-  /** Drops the agency's L1 entries; returns the variants that were cached. */
+  /** An L1 miss: Redis's copy if it is newer than the agency's last write, else a computation. */
+  async function fetchShared (key: string, context: FetchContext): Promise<Cached> {
+    if (context.fresh === true) return await computeAndShare(context)
+    if (breaker.opened) {
+      record('dashboard-l2', 'bypass', context.background)
+      return await context.compute()
+    }
+    const shared = await viaRedis(() => l2.get(context.agencyId, context.variant))
+    if (shared === undefined) {
+      record('dashboard-l2', 'bypass', context.background)
+      return await context.compute()
+    }
+    if (shared === null || shared.startedAt < (invalidatedAt.get(context.agencyId) ?? 0)) {
+      record('dashboard-l2', 'miss', context.background)
+      return await computeAndShare(context)
+    }
+    if (Date.now() - shared.startedAt <= config.CACHE_L2_TTL_MS) {
+      record('dashboard-l2', 'hit', context.background)
+      return shared
+    }
+    record('dashboard-l2', 'stale', context.background)
+    if (!refreshing.has(key)) {
+      refreshing.add(key)
+      computeAndShare(context)
+        .then((fresh) => { if (fresh.startedAt >= (invalidatedAt.get(context.agencyId) ?? 0)) l1.set(key, fresh) })
+        .catch((err: unknown) => fastify.log.error({ err }, 'dashboard refresh failed'))
+        .finally(() => refreshing.delete(key))
+    }
+    return shared
+  }
+
+  /**
+   * Drops the agency's L1 entries and computations in flight (whose waiters still
+   * get their answer, which get() refuses as older than the write); returns the
+   * variants it dropped.
+   */
   function invalidateLocally (agencyId: string, at: number): string[] {
     invalidatedAt.set(agencyId, Math.max(at, invalidatedAt.get(agencyId) ?? 0))
     invalidations.inc({ cache: 'dashboard-l1' })
     const prefix = `${agencyId}|`
-    const variants: string[] = []
-    for (const key of l1.keys()) {
-      if (!key.startsWith(prefix)) continue
-      variants.push(key.slice(prefix.length))
-      l1.delete(key)
-    }
-    return variants
+    const keys = new Set([...l1.keys(), ...fetching.keys()].filter((key) => key.startsWith(prefix)))
+    for (const key of keys) l1.delete(key)
+    return [...keys].map((key) => key.slice(prefix.length))
   }
 
   /** Keeps a fresh value unless the agency was invalidated after its computation started. */
@@ -169,27 +192,21 @@ export default fp(async function dashboardCache (fastify) {
 
   const publish = (message: Message) => viaRedis(() => fastify.redis.publish(channel, JSON.stringify(message)))
 
-  // A burst of writes to one agency runs one refill at a time per variant, plus
-  // one more after it (the writes it started before), never one per write.
-  const refilling = new Map<string, 'running' | 'again'>()
-  async function refill (agencyId: string, variant: string): Promise<void> {
-    const key = `${agencyId}|${variant}`
+  /**
+   * Recomputes a variant right after a write, as an L1 computation, so the readers
+   * that arrive meanwhile wait for it instead of computing it again; then hands
+   * it to the other instances.
+   */
+  function refill (agencyId: string, variant: string): void {
     if (recompute === null) return
-    if (refilling.has(key)) {
-      refilling.set(key, 'again')
-      return
-    }
-    refilling.set(key, 'running')
-    try {
-      const value = await recompute(agencyId, variant)
-      if (!offer(agencyId, variant, value)) return
-      await viaRedis(() => l2.store(agencyId, variant, value))
-      await publish({ from: instance, agencyId, at: value.startedAt, variant, value })
-    } finally {
-      const again = refilling.get(key) === 'again'
-      refilling.delete(key)
-      if (again) await refill(agencyId, variant)
-    }
+    const compute = () => recompute!(agencyId, variant)
+    l1.fetch(`${agencyId}|${variant}`, { context: { agencyId, variant, compute, background: true, fresh: true } })
+      .then(async (value) => {
+        if (value !== undefined && value.startedAt >= (invalidatedAt.get(agencyId) ?? 0)) {
+          await publish({ from: instance, agencyId, at: value.startedAt, variant, value })
+        }
+      })
+      .catch((err: unknown) => fastify.log.warn({ err }, 'dashboard refill failed'))
   }
 
   // Every instance's L1 hears about the others' invalidations and refills.
@@ -226,15 +243,13 @@ export default fp(async function dashboardCache (fastify) {
 
     async invalidate (agencyId) {
       const now = Date.now()
-      const cached = invalidateLocally(agencyId, now)
-      invalidations.inc({ cache: 'dashboard-l2' })
-      await Promise.all([viaRedis(() => l2.invalidate(agencyId, now)), publish({ from: instance, agencyId, at: now })])
+      const dropped = invalidateLocally(agencyId, now)
       // Off the request path: the writer answers while its readers' figures are recomputed.
       const fallback = defaultVariant()
-      const variants = cached.length > 0 ? cached : fallback === null ? [] : [fallback]
-      for (const variant of variants.slice(0, MAX_REFILL)) {
-        refill(agencyId, variant).catch((err: unknown) => fastify.log.warn({ err }, 'dashboard refill failed'))
-      }
+      const variants = dropped.length > 0 ? dropped : fallback === null ? [] : [fallback]
+      for (const variant of variants.slice(0, MAX_REFILL)) refill(agencyId, variant)
+      invalidations.inc({ cache: 'dashboard-l2' })
+      await Promise.all([viaRedis(() => l2.invalidate(agencyId, now)), publish({ from: instance, agencyId, at: now })])
     },
 
     setRecompute: (fn, fallback) => {

@@ -2,8 +2,8 @@
 // here are projections of the lease's ledger — written from it, never edited on
 // their own — so they can be listed and filtered across the agency.
 import type { Db, ObjectId } from 'mongodb'
-import { AgencyCollection, type AgencyDoc, type ListQuery, type Page } from './agency-collection.ts'
-import { writeProjection } from './projection.ts'
+import type { AgencyDoc } from './agency-collection.ts'
+import { ProjectionRepository } from './projection.ts'
 import { charges as indexes } from '../../../migrations/mongo/charges.ts'
 
 export const CHARGE_KINDS = ['rent', 'fee', 'deposit', 'utility', 'repair', 'other'] as const
@@ -34,31 +34,17 @@ const PROJECTION = {
   status: 1, overdue: 1, voidedAt: 1, ledgerVersion: 1, createdAt: 1, updatedAt: 1
 } as const
 
-export class ChargesRepository {
-  readonly charges: AgencyCollection<ChargeRecord>
-
+export class ChargesRepository extends ProjectionRepository<ChargeRecord> {
   constructor (db: Db, maxTimeMS: number) {
-    this.charges = new AgencyCollection<ChargeRecord>(db, 'charges', { maxTimeMS, indexes, projection: PROJECTION })
-  }
-
-  findById (agencyId: ObjectId, id: ObjectId): Promise<ChargeRecord | null> {
-    return this.charges.findById(agencyId, id)
-  }
-
-  list (agencyId: ObjectId, query: ListQuery): Promise<Page<ChargeRecord>> {
-    return this.charges.list(agencyId, query)
-  }
-
-  project (docs: ChargeRecord[]): Promise<void> {
-    return writeProjection(this.charges.collection, docs, this.charges.writeOptions('project'))
+    super(db, 'charges', { maxTimeMS, indexes, projection: PROJECTION })
   }
 
   /** Scheduled job: open charges (any agency) due before a date become overdue. Safe to repeat. */
   async adminMarkOverdue (dueBefore: Date): Promise<number> {
-    const result = await this.charges.collection.updateMany(
+    const result = await this.docs.collection.updateMany(
       { status: 'open', overdue: false, dueDate: { $lt: dueBefore } },
       { $set: { overdue: true, updatedAt: new Date() } },
-      this.charges.writeOptions('adminMarkOverdue')
+      this.docs.writeOptions('adminMarkOverdue')
     )
     return result.modifiedCount
   }

@@ -1,8 +1,8 @@
 // Payments: money received for a lease, allocated to its oldest open charges.
 // Like charges, the documents are projections of the lease's ledger.
 import type { Db, ObjectId } from 'mongodb'
-import { AgencyCollection, type AgencyDoc, type ListQuery, type Page } from './agency-collection.ts'
-import { writeProjection } from './projection.ts'
+import type { AgencyDoc } from './agency-collection.ts'
+import { ProjectionRepository } from './projection.ts'
 import { payments as indexes } from '../../../migrations/mongo/payments.ts'
 
 export const PAYMENT_METHODS = ['bank_transfer', 'card', 'cash', 'check', 'direct_debit', 'other'] as const
@@ -31,22 +31,8 @@ const PROJECTION = {
   reversedAt: 1, reversalReason: 1, ledgerVersion: 1, createdAt: 1, updatedAt: 1
 } as const
 
-export class PaymentsRepository {
-  readonly payments: AgencyCollection<PaymentRecord>
-
+export class PaymentsRepository extends ProjectionRepository<PaymentRecord> {
   constructor (db: Db, maxTimeMS: number) {
-    this.payments = new AgencyCollection<PaymentRecord>(db, 'payments', { maxTimeMS, indexes, projection: PROJECTION })
-  }
-
-  findById (agencyId: ObjectId, id: ObjectId): Promise<PaymentRecord | null> {
-    return this.payments.findById(agencyId, id)
-  }
-
-  list (agencyId: ObjectId, query: ListQuery): Promise<Page<PaymentRecord>> {
-    return this.payments.list(agencyId, query)
-  }
-
-  project (docs: PaymentRecord[]): Promise<void> {
-    return writeProjection(this.payments.collection, docs, this.payments.writeOptions('project'))
+    super(db, 'payments', { maxTimeMS, indexes, projection: PROJECTION })
   }
 }

@@ -6,8 +6,8 @@
 // server (mongo-java-server) runs a conditional update such as
 // { ledgerVersion: { $lt: v } } as a collection scan, 400 ms at a million
 // documents, while an equality on a unique index's keys is a lookup.
-import type { Collection, Document, Filter, ObjectId, OptionalUnlessRequiredId } from 'mongodb'
-import { isDuplicateKey } from './agency-collection.ts'
+import type { Collection, Db, Document, Filter, ObjectId, OptionalUnlessRequiredId } from 'mongodb'
+import { AgencyCollection, isDuplicateKey, type AgencyDoc, type CollectionOptions, type ListQuery, type Page } from './agency-collection.ts'
 
 export interface Projected extends Document {
   _id: ObjectId
@@ -39,4 +39,25 @@ async function writeOne<T extends Projected> (collection: Collection<T>, doc: T,
 
 export async function writeProjection<T extends Projected> (collection: Collection<T>, docs: T[], options: { maxTimeMS: number, comment: string }): Promise<void> {
   await Promise.all(docs.map((doc) => writeOne(collection, doc, options)))
+}
+
+/** A collection of ledger projections (charges, payments): read by the API, written only from a ledger. */
+export class ProjectionRepository<T extends AgencyDoc & Projected> {
+  readonly docs: AgencyCollection<T>
+
+  constructor (db: Db, name: string, options: CollectionOptions) {
+    this.docs = new AgencyCollection<T>(db, name, options)
+  }
+
+  findById (agencyId: ObjectId, id: ObjectId): Promise<T | null> {
+    return this.docs.findById(agencyId, id)
+  }
+
+  list (agencyId: ObjectId, query: ListQuery): Promise<Page<T>> {
+    return this.docs.list(agencyId, query)
+  }
+
+  project (docs: T[]): Promise<void> {
+    return writeProjection(this.docs.collection, docs, this.docs.writeOptions('project'))
+  }
 }
