@@ -6,9 +6,12 @@
 // through pub/sub, in every instance's L1. Redis calls go through a circuit
 // breaker (opossum): when Redis fails or is slow, the cache goes straight to
 // MongoDB and no request waits longer than the cache budget.
-// After an invalidation, the writing instance recomputes the variants it had
-// cached, off the request path, and hands them to every instance (Redis and
-// pub/sub): readers find fresh figures instead of a miss.
+// A write does not leave a hole: the writing instance recomputes the variants
+// it holds (after the write's summaries changed, before the write answers),
+// then swaps them in, here, in Redis and, through pub/sub, in every instance.
+// Until the swap readers get the figures from before the write, which they may:
+// the write has not been acknowledged yet. So readers hit instead of missing,
+// and whoever saw the write acknowledged reads figures that include it.
 // Why not async-cache-dedupe: its Redis storage gives no stale/eviction counts
 // for the metrics, and a store there cannot be refused when an invalidation
 // happened during the computation (the race that would cache stale figures).
@@ -17,7 +20,7 @@ import { LRUCache } from 'lru-cache'
 import CircuitBreaker from 'opossum'
 import { promClient } from '../../external/metrics.ts'
 import type { Redis } from 'ioredis'
-import { RedisTier, type Cached } from './redis-tier.ts'
+import { RedisTier, type Cached, type Fresh } from './redis-tier.ts'
 import { WindowStats, type Outcome } from './window-stats.ts'
 
 export type { Cached } from './redis-tier.ts'
@@ -28,8 +31,6 @@ interface FetchContext {
   variant: string
   compute: () => Promise<Cached>
   background: boolean
-  /** a refill after a write: compute at once (Redis holds nothing newer) */
-  fresh?: boolean
 }
 
 export interface CacheStats { cache: string, windows: Record<string, ReturnType<WindowStats['over']>> }
@@ -41,8 +42,8 @@ declare module 'fastify' {
       get: (agencyId: string, variant: string, compute: () => Promise<Cached>, options?: { background?: boolean }) => Promise<Cached>
       invalidate: (agencyId: string) => Promise<void>
       /**
-       * How to recompute a variant for the refill after an invalidation, and which
-       * variant to refill when this instance held none of the agency's.
+       * How to recompute a variant when a write invalidates it, and which variant
+       * to recompute when this instance held none of the agency's.
        */
       setRecompute: (recompute: Recompute, defaultVariant: () => string) => void
       stats: () => CacheStats[]
@@ -52,11 +53,11 @@ declare module 'fastify' {
 }
 
 const WINDOWS = { '1m': 60_000, '5m': 300_000, '15m': 900_000 }
-/** at most this many of an agency's variants are recomputed after a write */
+/** at most this many of an agency's variants are recomputed by a write */
 const MAX_REFILL = 4
 
-/** What instances tell each other: an agency's entries are stale, or here is a fresh one. */
-interface Message { from: string, agencyId: string, at: number, variant?: string, value?: Cached }
+/** What instances tell each other: what an agency's write made stale, and what replaces it. */
+interface Message { instance: string, agencyId: string, from: number, fresh: Fresh[] }
 const BREAKER_STATE = { closed: 0, 'half-open': 1, open: 2 } as const
 
 export default fp(async function dashboardCache (fastify) {
@@ -104,8 +105,10 @@ export default fp(async function dashboardCache (fastify) {
   let recompute: Recompute | null = null
   let defaultVariant = (): string | null => null
 
-  // Invalidation times per agency, so a computation that started before one never lands in L1.
-  const invalidatedAt = new Map<string, number>()
+  // Per agency: computations that started before `from` are stale (they may have read
+  // summaries from before its last write); `at`, when this instance learnt it.
+  const invalidated = new Map<string, { from: number, at: number }>()
+  const staleBefore = (agencyId: string) => invalidated.get(agencyId)?.from ?? 0
   const refreshing = new Set<string>()
   // Keys with a computation in flight (lru-cache's keys() leaves those out), so an
   // invalidation can drop them too. A count: an aborted one may still be running.
@@ -122,8 +125,8 @@ export default fp(async function dashboardCache (fastify) {
     ttl: config.CACHE_L1_TTL_MS,
     allowStale: true,
     noDeleteOnStaleGet: true,
-    // A refill's set() replaces a computation in flight for the same key; the
-    // readers waiting on that computation still get its answer, not an error.
+    // A swap's delete() or set() drops a computation in flight for the same key;
+    // the readers waiting on it still get its answer (checked by get()), not an error.
     ignoreFetchAbort: true,
     dispose: (_value, _key, reason) => { if (reason === 'evict') evictions.inc({ cache: 'dashboard-l1' }) },
     fetchMethod: async (key, _stale, { context }) => {
@@ -140,7 +143,6 @@ export default fp(async function dashboardCache (fastify) {
 
   /** An L1 miss: Redis's copy if it is newer than the agency's last write, else a computation. */
   async function fetchShared (key: string, context: FetchContext): Promise<Cached> {
-    if (context.fresh === true) return await computeAndShare(context)
     if (breaker.opened) {
       record('dashboard-l2', 'bypass', context.background)
       return await context.compute()
@@ -150,7 +152,7 @@ export default fp(async function dashboardCache (fastify) {
       record('dashboard-l2', 'bypass', context.background)
       return await context.compute()
     }
-    if (shared === null || shared.startedAt < (invalidatedAt.get(context.agencyId) ?? 0)) {
+    if (shared === null || shared.startedAt < staleBefore(context.agencyId)) {
       record('dashboard-l2', 'miss', context.background)
       return await computeAndShare(context)
     }
@@ -162,7 +164,7 @@ export default fp(async function dashboardCache (fastify) {
     if (!refreshing.has(key)) {
       refreshing.add(key)
       computeAndShare(context)
-        .then((fresh) => { if (fresh.startedAt >= (invalidatedAt.get(context.agencyId) ?? 0)) l1.set(key, fresh) })
+        .then((fresh) => { if (fresh.startedAt >= staleBefore(context.agencyId)) l1.set(key, fresh) })
         .catch((err: unknown) => fastify.log.error({ err }, 'dashboard refresh failed'))
         .finally(() => refreshing.delete(key))
     }
@@ -170,54 +172,48 @@ export default fp(async function dashboardCache (fastify) {
   }
 
   /**
-   * Drops the agency's L1 entries and computations in flight (whose waiters still
-   * get their answer, which get() refuses as older than the write); returns the
-   * variants it dropped.
+   * Applies a write: drops the agency's entries computed before it and the
+   * computations in flight (whose waiters still get an answer, which get() then
+   * refuses), and keeps the fresh variants.
    */
-  function invalidateLocally (agencyId: string, at: number): string[] {
-    invalidatedAt.set(agencyId, Math.max(at, invalidatedAt.get(agencyId) ?? 0))
+  function swap (agencyId: string, from: number, fresh: Fresh[]): void {
+    const staleFrom = Math.max(from, staleBefore(agencyId))
+    invalidated.set(agencyId, { from: staleFrom, at: Date.now() })
     invalidations.inc({ cache: 'dashboard-l1' })
     const prefix = `${agencyId}|`
-    const keys = new Set([...l1.keys(), ...fetching.keys()].filter((key) => key.startsWith(prefix)))
-    for (const key of keys) l1.delete(key)
-    return [...keys].map((key) => key.slice(prefix.length))
+    for (const key of [...fetching.keys()]) if (key.startsWith(prefix)) l1.delete(key)
+    for (const [key, value] of [...l1.entries()]) if (key.startsWith(prefix) && value.startedAt < staleFrom) l1.delete(key)
+    for (const { variant, value } of fresh) if (value.startedAt >= staleFrom) l1.set(`${agencyId}|${variant}`, value)
   }
 
-  /** Keeps a fresh value unless the agency was invalidated after its computation started. */
-  function offer (agencyId: string, variant: string, value: Cached): boolean {
-    if (value.startedAt < (invalidatedAt.get(agencyId) ?? 0)) return false
-    l1.set(`${agencyId}|${variant}`, value)
-    return true
+  /** The variants of an agency this instance holds (the default one if none), recomputed. */
+  async function recomputeHeld (agencyId: string): Promise<Fresh[]> {
+    if (recompute === null) return []
+    const prefix = `${agencyId}|`
+    const held = [...l1.keys()].filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length))
+    const fallback = defaultVariant()
+    const variants = held.length > 0 ? held.slice(0, MAX_REFILL) : fallback === null ? [] : [fallback]
+    const fresh = await Promise.all(variants.map(async (variant) => {
+      try {
+        return { variant, value: await recompute!(agencyId, variant) }
+      } catch (err) {
+        // The write stands: its readers compute the figures themselves.
+        fastify.log.warn({ err, agencyId }, 'dashboard recomputation after a write failed')
+        return null
+      }
+    }))
+    return fresh.filter((entry) => entry !== null)
   }
 
   const publish = (message: Message) => viaRedis(() => fastify.redis.publish(channel, JSON.stringify(message)))
 
-  /**
-   * Recomputes a variant right after a write, as an L1 computation, so the readers
-   * that arrive meanwhile wait for it instead of computing it again; then hands
-   * it to the other instances.
-   */
-  function refill (agencyId: string, variant: string): void {
-    if (recompute === null) return
-    const compute = () => recompute!(agencyId, variant)
-    l1.fetch(`${agencyId}|${variant}`, { context: { agencyId, variant, compute, background: true, fresh: true } })
-      .then(async (value) => {
-        if (value !== undefined && value.startedAt >= (invalidatedAt.get(agencyId) ?? 0)) {
-          await publish({ from: instance, agencyId, at: value.startedAt, variant, value })
-        }
-      })
-      .catch((err: unknown) => fastify.log.warn({ err }, 'dashboard refill failed'))
-  }
-
-  // Every instance's L1 hears about the others' invalidations and refills.
+  // Every instance's L1 hears about the others' writes.
   const subscriber: Redis = fastify.redis.duplicate()
   subscriber.on('error', () => undefined) // the main client logs Redis trouble
   subscriber.on('ready', () => { subscriber.subscribe(channel).catch(() => undefined) })
   subscriber.on('message', (_channel: string, raw: string) => {
     const message = JSON.parse(raw) as Message
-    if (message.from === instance) return
-    if (message.variant !== undefined && message.value !== undefined) offer(message.agencyId, message.variant, message.value)
-    else invalidateLocally(message.agencyId, message.at)
+    if (message.instance !== instance) swap(message.agencyId, message.from, message.fresh)
   })
   fastify.addHook('onClose', async () => { subscriber.disconnect() })
 
@@ -232,24 +228,21 @@ export default fp(async function dashboardCache (fastify) {
         return value
       }
       const value = await fetch()
-      // Read-your-writes: a reader that arrived after a write never gets figures whose
-      // computation began before it (a computation it joined, or a stale entry being
-      // refreshed, both of which the invalidation could not drop). Drop and fetch again.
-      const invalidated = invalidatedAt.get(agencyId) ?? 0
-      if (value.startedAt >= invalidated || arrivedAt < invalidated) return value
+      // Read-your-writes: a reader that arrived after a write was applied never gets
+      // figures computed before that write (from a computation it joined, or a stale
+      // entry being refreshed, which the swap could not drop). Drop and fetch again.
+      const write = invalidated.get(agencyId)
+      if (write === undefined || value.startedAt >= write.from || arrivedAt < write.at) return value
       if (l1.peek(key, { allowStale: true }) === value) l1.delete(key)
       return await fetch()
     },
 
     async invalidate (agencyId) {
-      const now = Date.now()
-      const dropped = invalidateLocally(agencyId, now)
-      // Off the request path: the writer answers while its readers' figures are recomputed.
-      const fallback = defaultVariant()
-      const variants = dropped.length > 0 ? dropped : fallback === null ? [] : [fallback]
-      for (const variant of variants.slice(0, MAX_REFILL)) refill(agencyId, variant)
+      const from = Date.now()
+      const fresh = await recomputeHeld(agencyId)
+      swap(agencyId, from, fresh)
       invalidations.inc({ cache: 'dashboard-l2' })
-      await Promise.all([viaRedis(() => l2.invalidate(agencyId, now)), publish({ from: instance, agencyId, at: now })])
+      await Promise.all([viaRedis(() => l2.replace(agencyId, from, fresh)), publish({ instance, agencyId, from, fresh })])
     },
 
     setRecompute: (fn, fallback) => {

@@ -192,17 +192,19 @@ test('dashboard options, ETag, roles and cache statistics', async (t) => {
   t.match((await app.inject({ method: 'GET', url: '/metrics' })).body, /haven_cache_requests_total\{cache="dashboard-l1",result="hit"\} \d+/)
 })
 
-test('warming: a written agency\'s dashboard is recomputed off the request path, and the job warms active agencies', async (t) => {
+test('a write swaps fresh figures in before it answers, so the next read hits and includes it; the job warms active agencies', async (t) => {
   const app = await build(t)
   const owner = await signup(app, 'Warm')
   const { lease } = await leasedUnit(owner, 'W1')
   await owner.get('/v1/dashboard')
-  await owner.post('/v1/payments', { leaseId: lease.id, amount: 100, method: 'cash' })
-  await new Promise((resolve) => setTimeout(resolve, 300))
-  const before = (await owner.get('/v1/admin/cache-stats')).json().caches[0].windows['1m']
-  await owner.get('/v1/dashboard')
-  const after = (await owner.get('/v1/admin/cache-stats')).json().caches[0].windows['1m']
-  t.equal(after.hit - before.hit, 1, 'the read after a write found the dashboard already computed')
+  const stats = async () => (await owner.get('/v1/admin/cache-stats')).json().caches[0].windows['1m']
+  const before = await stats()
+  const payment = (await owner.post('/v1/payments', { leaseId: lease.id, amount: 137, method: 'cash' })).json()
+  const read = (await owner.get('/v1/dashboard')).json()
+  const after = await stats()
+  t.equal(after.hit - before.hit, 1, 'the read right after the write hit the cache')
+  t.equal(after.requests - before.requests, 1, 'and nothing else was counted')
+  t.equal(read.payments[0].id, payment.id, 'the figures include the write')
   t.same(await app.dashboard.recentlyActive(new Date(Date.now() - 60_000)), [owner.agencyId])
   await app.mongo.db!.collection('agency_summaries').updateOne({ _id: new ObjectId(owner.agencyId) }, { $set: { properties: 42 } })
   await app.dashboardCache.invalidate(owner.agencyId)
