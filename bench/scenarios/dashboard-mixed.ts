@@ -5,6 +5,7 @@
 import type { Request } from 'autocannon'
 import type { Scenario, Target } from './types.ts'
 import { datasetMonth } from './dashboard-cached.ts'
+import { paymentRequest } from './payment-request.ts'
 
 const READS_PER_WRITE = 50
 
@@ -22,19 +23,7 @@ export const dashboardMixed: Scenario = {
   server: 'haven',
   scanDominated: false,
   async prepare (target) {
-    const leases = await target.fetchJson('/v1/leases?status=active&limit=20', { headers: target.auth }) as { items: Array<{ id: string }> }
-    if (leases.items.length === 0) throw new Error('dashboard-mixed needs active leases in the dataset')
-    let written = 0
-    const payment: Request = {
-      method: 'POST',
-      path: '/v1/payments',
-      headers: { ...target.auth, 'content-type': 'application/json' },
-      setupRequest: (req) => {
-        const lease = leases.items[written % leases.items.length]!
-        written++
-        return { ...req, headers: { ...req.headers, 'idempotency-key': `bench-${Date.now()}-${written}` }, body: JSON.stringify({ leaseId: lease.id, amount: 1_000, method: 'bank_transfer' }) }
-      }
-    }
+    const { request: payment, sent } = await paymentRequest(target)
     const read: Request = { method: 'GET', path: `/v1/dashboard?period=${datasetMonth(target)}`, headers: target.auth }
     const before = await l1Counts(target)
     return {
@@ -43,7 +32,7 @@ export const dashboardMixed: Scenario = {
       finish: async () => {
         const after = await l1Counts(target)
         const requests = after.requests - before.requests
-        return { hitRate: requests === 0 ? null : Math.round(((after.hit + after.stale - before.hit - before.stale) / requests) * 10_000) / 10_000, cacheReads: requests, payments: written }
+        return { hitRate: requests === 0 ? null : Math.round(((after.hit + after.stale - before.hit - before.stale) / requests) * 10_000) / 10_000, cacheReads: requests, payments: sent() }
       }
     }
   }
