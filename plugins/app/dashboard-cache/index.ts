@@ -55,6 +55,7 @@ declare module 'fastify' {
 const WINDOWS = { '1m': 60_000, '5m': 300_000, '15m': 900_000 }
 /** at most this many of an agency's variants are recomputed by a write */
 const MAX_REFILL = 4
+const FORGET_WRITES_AFTER_MS = 10 * 60_000
 
 /** What instances tell each other: what an agency's write made stale, and what replaces it. */
 interface Message { instance: string, agencyId: string, from: number, fresh: Fresh[] }
@@ -109,6 +110,14 @@ export default fp(async function dashboardCache (fastify) {
   // summaries from before its last write); `at`, when this instance learnt it.
   const invalidated = new Map<string, { from: number, at: number }>()
   const staleBefore = (agencyId: string) => invalidated.get(agencyId)?.from ?? 0
+  // A write matters to computations that began before it, and those end within the
+  // query time bound; what it made stale is gone from L1 and Redis. So old writes
+  // are forgotten, and the map does not grow with every agency ever written.
+  const forgetWrites = setInterval(() => {
+    const before = Date.now() - FORGET_WRITES_AFTER_MS
+    for (const [agencyId, write] of invalidated) if (write.at < before) invalidated.delete(agencyId)
+  }, FORGET_WRITES_AFTER_MS).unref()
+  fastify.addHook('onClose', async () => { clearInterval(forgetWrites) })
   const refreshing = new Set<string>()
   // Keys with a computation in flight (lru-cache's keys() leaves those out), so an
   // invalidation can drop them too. A count: an aborted one may still be running.
