@@ -1,8 +1,12 @@
 import { test } from 'tap'
 import { build } from '../helper.ts'
+import { TEST_WINDOW_MS, clearOfWindowEnd } from '../support/rate-window.ts'
+
+const WINDOW = String(TEST_WINDOW_MS)
 
 test('over the limit a client gets 429 with the RateLimit headers', async (t) => {
-  const app = await build(t, { env: { RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000' } })
+  await clearOfWindowEnd()
+  const app = await build(t, { env: { RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: WINDOW } })
   const get = () => app.inject({ method: 'GET', url: '/docs/json', remoteAddress: '10.1.2.3' })
 
   const first = await get()
@@ -27,7 +31,8 @@ test('over the limit a client gets 429 with the RateLimit headers', async (t) =>
 test('counters live in Redis, so two instances share one budget', async (t) => {
   const { testContext } = await import('../helper.ts')
   const context = await testContext(t)
-  const env = { RATE_LIMIT_MAX: '2' }
+  const env = { RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: WINDOW }
+  await clearOfWindowEnd()
   const a = await context.build({ env })
   const b = await context.build({ env })
   const from = { remoteAddress: '10.4.4.4' }
@@ -39,7 +44,8 @@ test('counters live in Redis, so two instances share one budget', async (t) => {
 test('large limits are counted write-behind: shared through Redis within a flush, no Redis wait per request', async (t) => {
   const { testContext } = await import('../helper.ts')
   const context = await testContext(t)
-  const env = { RATE_LIMIT_MAX: '150' }
+  const env = { RATE_LIMIT_MAX: '150', RATE_LIMIT_WINDOW_MS: WINDOW }
+  await clearOfWindowEnd()
   const a = await context.build({ env })
   const b = await context.build({ env })
   const from = { remoteAddress: '10.5.5.5' }
@@ -61,7 +67,8 @@ test('with Redis unreachable, write-behind limits still hold per instance', asyn
   const proxy = await proxyFor(context.env.REDIS_URL!)
   t.teardown(() => proxy.close())
   proxy.cut()
-  const app = await context.build({ env: { RATE_LIMIT_MAX: '120', REDIS_URL: proxy.url(context.env.REDIS_URL!), CACHE_OP_TIMEOUT_MS: '200' } })
+  await clearOfWindowEnd()
+  const app = await context.build({ env: { RATE_LIMIT_MAX: '120', RATE_LIMIT_WINDOW_MS: WINDOW, REDIS_URL: proxy.url(context.env.REDIS_URL!), CACHE_OP_TIMEOUT_MS: '200' } })
   const statuses = []
   for (let i = 0; i < 121; i++) statuses.push((await app.inject({ method: 'GET', url: '/docs/json', remoteAddress: '10.6.6.6' })).statusCode)
   t.equal(statuses.filter((s) => s === 200).length, 120)

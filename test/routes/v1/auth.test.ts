@@ -1,9 +1,11 @@
 import { test } from 'tap'
 import { build } from '../../helper.ts'
 import { PASSWORD, signup, uniqueEmail } from '../../support/session.ts'
+import { TEST_WINDOW_MS, clearOfWindowEnd } from '../../support/rate-window.ts'
 
 test('auth flow', async (t) => {
-  const app = await build(t, { env: { LOGIN_MAX_PER_ACCOUNT: '4' } })
+  await clearOfWindowEnd(TEST_WINDOW_MS, 60_000)
+  const app = await build(t, { env: { LOGIN_MAX_PER_ACCOUNT: '4', LOGIN_WINDOW_MS: String(TEST_WINDOW_MS) } })
 
   await t.test('signup creates an agency and its owner, and answers with tokens', async (t) => {
     const email = uniqueEmail('Mixed.Case')
