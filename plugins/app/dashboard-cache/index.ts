@@ -103,8 +103,8 @@ export default fp(async function dashboardCache (fastify) {
   }
 
   const instance = crypto.randomUUID()
-  let recompute: Recompute | null = null
-  let defaultVariant = (): string | null => null
+  // Set once by the dashboard plugin (setRecompute); until then a write only drops entries.
+  let refill: { recompute: Recompute, defaultVariant: () => string } | null = null
 
   // Per agency: computations that started before `from` are stale (they may have read
   // summaries from before its last write); `at`, when this instance learnt it.
@@ -197,14 +197,14 @@ export default fp(async function dashboardCache (fastify) {
 
   /** The variants of an agency this instance holds (the default one if none), recomputed. */
   async function recomputeHeld (agencyId: string): Promise<Fresh[]> {
-    if (recompute === null) return []
+    if (refill === null) return []
+    const { recompute, defaultVariant } = refill
     const prefix = `${agencyId}|`
     const held = [...l1.keys()].filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length))
-    const fallback = defaultVariant()
-    const variants = held.length > 0 ? held.slice(0, MAX_REFILL) : fallback === null ? [] : [fallback]
+    const variants = held.length > 0 ? held.slice(0, MAX_REFILL) : [defaultVariant()]
     const fresh = await Promise.all(variants.map(async (variant) => {
       try {
-        return { variant, value: await recompute!(agencyId, variant) }
+        return { variant, value: await recompute(agencyId, variant) }
       } catch (err) {
         // The write stands: its readers compute the figures themselves.
         fastify.log.warn({ err, agencyId }, 'dashboard recomputation after a write failed')
@@ -230,20 +230,20 @@ export default fp(async function dashboardCache (fastify) {
     async get (agencyId, variant, compute, options = {}) {
       const key = `${agencyId}|${variant}`
       const arrivedAt = Date.now()
-      const fetch = async () => {
+      const lookup = async () => {
         const status: LRUCache.Status<string, Cached, FetchContext> = {}
         const value = (await l1.fetch(key, { context: { agencyId, variant, compute, background: options.background === true }, status }))!
         if (options.background !== true) record('dashboard-l1', status.fetch === 'inflight' ? 'coalesced' : status.fetch === 'hit' ? 'hit' : status.fetch === 'stale' || status.fetch === 'refresh' ? 'stale' : 'miss')
         return value
       }
-      const value = await fetch()
+      const value = await lookup()
       // Read-your-writes: a reader that arrived after a write was applied never gets
       // figures computed before that write (from a computation it joined, or a stale
       // entry being refreshed, which the swap could not drop). Drop and fetch again.
       const write = invalidated.get(agencyId)
       if (write === undefined || value.startedAt >= write.from || arrivedAt < write.at) return value
       if (l1.peek(key, { allowStale: true }) === value) l1.delete(key)
-      return await fetch()
+      return await lookup()
     },
 
     async invalidate (agencyId) {
@@ -254,10 +254,7 @@ export default fp(async function dashboardCache (fastify) {
       await Promise.all([viaRedis(() => l2.replace(agencyId, from, fresh)), publish({ instance, agencyId, from, fresh })])
     },
 
-    setRecompute: (fn, fallback) => {
-      recompute = fn
-      defaultVariant = fallback
-    },
+    setRecompute: (recompute, defaultVariant) => { refill = { recompute, defaultVariant } },
 
     stats: () => Object.entries(stats).map(([cache, window]) => ({
       cache,

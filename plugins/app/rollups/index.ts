@@ -108,7 +108,6 @@ export default fp(async function rollups (fastify) {
     return payments.sort((a, b) => b.receivedAt.getTime() - a.receivedAt.getTime() || b.id.toHexString().localeCompare(a.id.toHexString())).slice(0, LATEST_PAYMENTS)
   }
 
-
   async function fromRaw (agencyId: ObjectId, periods: string[]): Promise<DashboardSource> {
     const [properties, units, ends, maintenanceOpen, resolutions, money] = await Promise.all([
       count(agencyId, 'properties'), count(agencyId, 'units'), count(agencyId, 'leaseEnds'), count(agencyId, 'maintenanceOpen'), count(agencyId, 'resolutions'), moneyFromLedgers(agencyId)

@@ -46,7 +46,7 @@ export function leaseEnds (byEndDate: Map<string | null, number>, today: Date): 
   return { active, endingByDay }
 }
 
-export function medianOf (values: number[]): number | null {
+function medianOf (values: number[]): number | null {
   if (values.length === 0) return null
   const sorted = [...values].sort((a, b) => a - b)
   const middle = Math.floor(sorted.length / 2)
