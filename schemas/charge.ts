@@ -1,7 +1,5 @@
 import { Type, type Static } from 'typebox'
 import { IsoDate, IsoDateTime, Money, ObjectIdString, PageQuery, SortParam } from './common.ts'
-import { isoDate } from './lease.ts'
-import type { ChargeRecord } from '../plugins/app/repositories/charges.ts'
 
 const Description = Type.String({ minLength: 1, maxLength: 500 })
 
@@ -46,24 +44,3 @@ export const ChargeListQuery = Type.Object({
   sort: SortParam(CHARGE_SORTS, 'dueDate'),
   ...PageQuery
 }, { additionalProperties: false })
-
-export function presentCharge (record: ChargeRecord): Charge {
-  return {
-    id: record._id.toHexString(),
-    leaseId: record.leaseId.toHexString(),
-    propertyId: record.propertyId.toHexString(),
-    unitId: record.unitId.toHexString(),
-    kind: record.kind,
-    period: record.period,
-    description: record.description,
-    dueDate: isoDate(record.dueDate),
-    amount: record.amount,
-    paid: record.paid,
-    outstanding: record.outstanding,
-    status: record.status,
-    overdue: record.overdue,
-    voidedAt: record.voidedAt?.toISOString() ?? null,
-    createdAt: record.createdAt.toISOString(),
-    updatedAt: record.updatedAt.toISOString()
-  }
-}

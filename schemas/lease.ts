@@ -1,6 +1,5 @@
 import { Type, type Static } from 'typebox'
 import { IsoDate, IsoDateTime, Money, Notes, ObjectIdString, PageQuery, SortParam } from './common.ts'
-import type { LeaseRecord } from '../plugins/app/repositories/leases.ts'
 
 export const LeaseStatus = Type.Enum(['draft', 'active', 'ended', 'terminated', 'cancelled'])
 const DueDay = Type.Integer({ minimum: 1, maximum: 28, description: 'day of the month rent is due (1–28)' })
@@ -64,33 +63,3 @@ export const LeaseListQuery = Type.Object({
   sort: SortParam(LEASE_SORTS, '-startDate'),
   ...PageQuery
 }, { additionalProperties: false })
-
-export function toDate (isoDate: string): Date {
-  return new Date(`${isoDate}T00:00:00.000Z`)
-}
-
-export function isoDate (date: Date): string {
-  return date.toISOString().slice(0, 10)
-}
-
-export function presentLease (record: LeaseRecord): Lease {
-  return {
-    id: record._id.toHexString(),
-    unitId: record.unitId.toHexString(),
-    propertyId: record.propertyId.toHexString(),
-    tenantIds: record.tenantIds.map((id) => id.toHexString()),
-    startDate: isoDate(record.startDate),
-    endDate: record.endDate === null ? null : isoDate(record.endDate),
-    rent: record.rent,
-    deposit: record.deposit,
-    dueDay: record.dueDay,
-    status: record.status,
-    ...(record.notes !== undefined ? { notes: record.notes } : {}),
-    nextRentDueDate: record.nextRentDueDate === null ? null : isoDate(record.nextRentDueDate),
-    activatedAt: record.activatedAt?.toISOString() ?? null,
-    endedAt: record.endedAt?.toISOString() ?? null,
-    endReason: record.endReason,
-    createdAt: record.createdAt.toISOString(),
-    updatedAt: record.updatedAt.toISOString()
-  }
-}

@@ -1,9 +1,10 @@
 import { Type, type Static } from 'typebox'
 import { IsoDateTime, ObjectIdString, PageQuery, SortParam } from './common.ts'
-import { MAINTENANCE_STATUSES, PRIORITIES, type MaintenanceRequestRecord } from '../plugins/app/repositories/maintenance-requests.ts'
 
 const Title = Type.String({ minLength: 1, maxLength: 200 })
 const Description = Type.String({ minLength: 1, maxLength: 5_000 })
+export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const
+export const MAINTENANCE_STATUSES = ['open', 'in_progress', 'on_hold', 'resolved', 'cancelled'] as const
 export const Priority = Type.Enum(PRIORITIES)
 export const MaintenanceStatus = Type.Enum(MAINTENANCE_STATUSES)
 const OptionalId = Type.Union([ObjectIdString, Type.Null()])
@@ -61,25 +62,3 @@ export const MaintenanceRequestListQuery = Type.Object({
   sort: SortParam(MAINTENANCE_SORTS, '-reportedAt'),
   ...PageQuery
 }, { additionalProperties: false })
-
-const hex = (id: { toHexString: () => string } | null) => id?.toHexString() ?? null
-
-export function presentMaintenanceRequest (record: MaintenanceRequestRecord): MaintenanceRequest {
-  return {
-    id: record._id.toHexString(),
-    propertyId: record.propertyId.toHexString(),
-    unitId: hex(record.unitId),
-    tenantId: hex(record.tenantId),
-    title: record.title,
-    description: record.description,
-    priority: record.priority,
-    status: record.status,
-    assigneeId: hex(record.assigneeId),
-    reportedAt: record.reportedAt.toISOString(),
-    resolvedAt: record.resolvedAt?.toISOString() ?? null,
-    archived: record.archived,
-    archivedAt: record.archivedAt?.toISOString() ?? null,
-    createdAt: record.createdAt.toISOString(),
-    updatedAt: record.updatedAt.toISOString()
-  }
-}

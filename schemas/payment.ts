@@ -1,6 +1,5 @@
 import { Type, type Static } from 'typebox'
 import { IsoDateTime, Money, ObjectIdString, PageQuery, SortParam } from './common.ts'
-import type { PaymentRecord } from '../plugins/app/repositories/payments.ts'
 
 const Method = Type.Enum(['bank_transfer', 'card', 'cash', 'check', 'direct_debit', 'other'])
 const Reference = Type.String({ minLength: 1, maxLength: 200 })
@@ -53,23 +52,3 @@ export const PaymentListQuery = Type.Object({
   sort: SortParam(PAYMENT_SORTS, '-receivedAt'),
   ...PageQuery
 }, { additionalProperties: false })
-
-export function presentPayment (record: PaymentRecord): Payment {
-  return {
-    id: record._id.toHexString(),
-    leaseId: record.leaseId.toHexString(),
-    propertyId: record.propertyId.toHexString(),
-    unitId: record.unitId.toHexString(),
-    amount: record.amount,
-    receivedAt: record.receivedAt.toISOString(),
-    method: record.method,
-    reference: record.reference,
-    status: record.status,
-    applied: record.applied,
-    allocations: record.allocations.map((a) => ({ chargeId: a.chargeId.toHexString(), amount: a.amount })),
-    reversedAt: record.reversedAt?.toISOString() ?? null,
-    reversalReason: record.reversalReason,
-    createdAt: record.createdAt.toISOString(),
-    updatedAt: record.updatedAt.toISOString()
-  }
-}

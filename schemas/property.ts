@@ -1,6 +1,5 @@
 import { Type, type Static } from 'typebox'
 import { IsoDateTime, Name, Notes, ObjectIdString, PageQuery, SortParam } from './common.ts'
-import type { PropertyRecord } from '../plugins/app/repositories/properties.ts'
 
 const Line = Type.String({ minLength: 1, maxLength: 200 })
 
@@ -50,17 +49,3 @@ export const PropertyListQuery = Type.Object({
   sort: SortParam(PROPERTY_SORTS, 'name'),
   ...PageQuery
 }, { additionalProperties: false })
-
-export function presentProperty (record: PropertyRecord): Property {
-  return {
-    id: record._id.toHexString(),
-    name: record.name,
-    kind: record.kind,
-    address: record.address,
-    ...(record.notes !== undefined ? { notes: record.notes } : {}),
-    archived: record.archived,
-    archivedAt: record.archivedAt?.toISOString() ?? null,
-    createdAt: record.createdAt.toISOString(),
-    updatedAt: record.updatedAt.toISOString()
-  }
-}

@@ -1,7 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox'
 import { IsoDate, IsoDateTime, Name, Notes, ObjectIdString, PageQuery, SortParam } from './common.ts'
 import { Email } from './user.ts'
-import type { TenantRecord } from '../plugins/app/repositories/tenants.ts'
 
 export const Phone = Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164: +, country code and number, digits only (e.g. +447700900123)', examples: ['+447700900123'] })
 
@@ -56,19 +55,3 @@ export const TenantListQuery = Type.Object({
   sort: SortParam(TENANT_SORTS, 'lastName'),
   ...PageQuery
 }, { additionalProperties: false })
-
-export function presentTenant (record: TenantRecord): Tenant {
-  return {
-    id: record._id.toHexString(),
-    firstName: record.firstName,
-    lastName: record.lastName,
-    ...(record.email !== undefined ? { email: record.email } : {}),
-    ...(record.phone !== undefined ? { phone: record.phone } : {}),
-    ...(record.dateOfBirth !== undefined ? { dateOfBirth: record.dateOfBirth } : {}),
-    ...(record.notes !== undefined ? { notes: record.notes } : {}),
-    archived: record.archived,
-    archivedAt: record.archivedAt?.toISOString() ?? null,
-    createdAt: record.createdAt.toISOString(),
-    updatedAt: record.updatedAt.toISOString()
-  }
-}

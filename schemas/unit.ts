@@ -1,10 +1,10 @@
 import { Type, type Static } from 'typebox'
 import { IsoDateTime, Money, ObjectIdString, PageQuery, SortParam } from './common.ts'
-import { UNIT_STATUSES, type UnitRecord } from '../plugins/app/repositories/units.ts'
 
 const Label = Type.String({ minLength: 1, maxLength: 100, description: 'the unit\'s name within its property, e.g. "Flat 2B"; unique per property' })
 const Rooms = Type.Integer({ minimum: 0, maximum: 20 })
 const AreaSqm = Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'floor area in whole square metres' })
+export const UNIT_STATUSES = ['vacant', 'occupied', 'notice', 'offline'] as const
 export const UnitStatus = Type.Enum(UNIT_STATUSES)
 
 export const Unit = Type.Object({
@@ -52,20 +52,3 @@ export const UnitListQuery = Type.Object({
   sort: SortParam(UNIT_SORTS, 'label'),
   ...PageQuery
 }, { additionalProperties: false })
-
-export function presentUnit (record: UnitRecord): Unit {
-  return {
-    id: record._id.toHexString(),
-    propertyId: record.propertyId.toHexString(),
-    label: record.label,
-    bedrooms: record.bedrooms,
-    bathrooms: record.bathrooms,
-    ...(record.areaSqm !== undefined ? { areaSqm: record.areaSqm } : {}),
-    marketRent: record.marketRent,
-    status: record.status,
-    archived: record.archived,
-    archivedAt: record.archivedAt?.toISOString() ?? null,
-    createdAt: record.createdAt.toISOString(),
-    updatedAt: record.updatedAt.toISOString()
-  }
-}

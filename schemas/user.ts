@@ -1,10 +1,10 @@
 import { Type, type Static } from 'typebox'
 import { IsoDateTime, Name, ObjectIdString, PageQuery, SortParam } from './common.ts'
-import type { UserRecord } from '../plugins/app/repositories/users.ts'
 
 export const Email = Type.String({ format: 'email', maxLength: 254 })
 export const Password = Type.String({ minLength: 10, maxLength: 256, description: 'at least 10 characters' })
-export const Role = Type.Enum(['owner', 'admin', 'manager', 'viewer'], { description: 'viewer reads; manager also writes domain data; admin also manages users; owner also manages admins' })
+export const ROLES = ['owner', 'admin', 'manager', 'viewer'] as const
+export const Role = Type.Enum(ROLES, { description: 'viewer reads; manager also writes domain data; admin also manages users; owner also manages admins' })
 
 export const UserStatus = Type.Enum(['active', 'disabled'], { description: 'a disabled user can neither log in nor refresh a session' })
 
@@ -45,15 +45,3 @@ export const UserListQuery = Type.Object({
   sort: SortParam(USER_SORTS, 'name'),
   ...PageQuery
 }, { additionalProperties: false })
-
-export function presentUser (record: UserRecord): User {
-  return {
-    id: record._id.toHexString(),
-    email: record.email,
-    name: record.name,
-    role: record.role,
-    status: record.status,
-    createdAt: record.createdAt.toISOString(),
-    updatedAt: record.updatedAt.toISOString()
-  }
-}

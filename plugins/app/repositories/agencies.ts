@@ -1,6 +1,7 @@
 // Agencies: the tenancy root. An agency's id is its own scope, so every method
 // takes it first like any other repository.
 import type { Db, ObjectId } from 'mongodb'
+import type { Agency } from '../../../schemas/agency.ts'
 
 export interface AgencyRecord {
   _id: ObjectId
@@ -46,5 +47,17 @@ export class AgenciesRepository {
   /** Undoes a signup whose owner could not be created (the email was taken meanwhile). */
   async remove (agencyId: ObjectId): Promise<void> {
     await this.collection.deleteOne({ _id: agencyId }, { maxTimeMS: this.maxTimeMS, comment: 'repo:agencies.remove' })
+  }
+}
+
+/** The API's view of a record (the schema's shape). */
+export function presentAgency (record: AgencyRecord): Agency {
+  return {
+    id: record._id.toHexString(),
+    name: record.name,
+    currency: record.currency,
+    timeZone: record.timeZone,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString()
   }
 }

@@ -5,6 +5,8 @@ import type { Db, ObjectId } from 'mongodb'
 import type { AgencyDoc } from './agency-collection.ts'
 import { ProjectionRepository } from './projection.ts'
 import { charges as indexes } from '../../../migrations/mongo/charges.ts'
+import type { Charge } from '../../../schemas/charge.ts'
+import { isoDate } from './calendar.ts'
 
 export const CHARGE_KINDS = ['rent', 'fee', 'deposit', 'utility', 'repair', 'other'] as const
 export type ChargeKind = typeof CHARGE_KINDS[number]
@@ -47,5 +49,27 @@ export class ChargesRepository extends ProjectionRepository<ChargeRecord> {
       this.docs.writeOptions('adminMarkOverdue')
     )
     return result.modifiedCount
+  }
+}
+
+/** The API's view of a record (the schema's shape). */
+export function presentCharge (record: ChargeRecord): Charge {
+  return {
+    id: record._id.toHexString(),
+    leaseId: record.leaseId.toHexString(),
+    propertyId: record.propertyId.toHexString(),
+    unitId: record.unitId.toHexString(),
+    kind: record.kind,
+    period: record.period,
+    description: record.description,
+    dueDate: isoDate(record.dueDate),
+    amount: record.amount,
+    paid: record.paid,
+    outstanding: record.outstanding,
+    status: record.status,
+    overdue: record.overdue,
+    voidedAt: record.voidedAt?.toISOString() ?? null,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString()
   }
 }

@@ -5,6 +5,8 @@
 import type { Db, ObjectId } from 'mongodb'
 import { AgencyCollection, type AgencyDoc, type ListQuery, type Page } from './agency-collection.ts'
 import { leases as indexes } from '../../../migrations/mongo/leases.ts'
+import type { Lease } from '../../../schemas/lease.ts'
+import { isoDate } from './calendar.ts'
 
 export const LEASE_STATUSES = ['draft', 'active', 'ended', 'terminated', 'cancelled'] as const
 export type LeaseStatus = typeof LEASE_STATUSES[number]
@@ -103,5 +105,28 @@ export class LeasesRepository {
   /** Scheduled job: active leases (any agency) that ended before a date. */
   async adminExpired (before: Date, limit: number): Promise<LeaseRecord[]> {
     return await this.leases.collection.find({ status: 'active', endDate: { $lt: before } }, this.leases.readOptions('adminExpired')).limit(limit).toArray()
+  }
+}
+
+/** The API's view of a record (the schema's shape). */
+export function presentLease (record: LeaseRecord): Lease {
+  return {
+    id: record._id.toHexString(),
+    unitId: record.unitId.toHexString(),
+    propertyId: record.propertyId.toHexString(),
+    tenantIds: record.tenantIds.map((id) => id.toHexString()),
+    startDate: isoDate(record.startDate),
+    endDate: record.endDate === null ? null : isoDate(record.endDate),
+    rent: record.rent,
+    deposit: record.deposit,
+    dueDay: record.dueDay,
+    status: record.status,
+    ...(record.notes !== undefined ? { notes: record.notes } : {}),
+    nextRentDueDate: record.nextRentDueDate === null ? null : isoDate(record.nextRentDueDate),
+    activatedAt: record.activatedAt?.toISOString() ?? null,
+    endedAt: record.endedAt?.toISOString() ?? null,
+    endReason: record.endReason,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString()
   }
 }

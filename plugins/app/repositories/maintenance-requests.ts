@@ -4,10 +4,9 @@
 import type { Db, ObjectId, UpdateFilter } from 'mongodb'
 import { AgencyCollection, type AgencyDoc, type ListQuery, type Page } from './agency-collection.ts'
 import { maintenanceRequests as indexes } from '../../../migrations/mongo/maintenance-requests.ts'
+import { MAINTENANCE_STATUSES, PRIORITIES, type MaintenanceRequest } from '../../../schemas/maintenance-request.ts'
 
-export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const
 export type Priority = typeof PRIORITIES[number]
-export const MAINTENANCE_STATUSES = ['open', 'in_progress', 'on_hold', 'resolved', 'cancelled'] as const
 export type MaintenanceStatus = typeof MAINTENANCE_STATUSES[number]
 
 /** Stored beside the priority so that an ascending sort lists the most urgent first. */
@@ -101,5 +100,28 @@ export class MaintenanceRequestsRepository {
   async archive (agencyId: ObjectId, id: ObjectId): Promise<MaintenanceRequestRecord | null> {
     const archived = await this.requests.updateById(agencyId, id, { $set: { archived: true, archivedAt: new Date() } }, 'archive', { archived: false })
     return archived ?? await this.requests.findById(agencyId, id, 'archive')
+  }
+}
+
+const hex = (id: { toHexString: () => string } | null) => id?.toHexString() ?? null
+
+/** The API's view of a record (the schema's shape). */
+export function presentMaintenanceRequest (record: MaintenanceRequestRecord): MaintenanceRequest {
+  return {
+    id: record._id.toHexString(),
+    propertyId: record.propertyId.toHexString(),
+    unitId: hex(record.unitId),
+    tenantId: hex(record.tenantId),
+    title: record.title,
+    description: record.description,
+    priority: record.priority,
+    status: record.status,
+    assigneeId: hex(record.assigneeId),
+    reportedAt: record.reportedAt.toISOString(),
+    resolvedAt: record.resolvedAt?.toISOString() ?? null,
+    archived: record.archived,
+    archivedAt: record.archivedAt?.toISOString() ?? null,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString()
   }
 }

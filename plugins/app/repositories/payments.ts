@@ -4,6 +4,7 @@ import type { Db, ObjectId } from 'mongodb'
 import type { AgencyDoc } from './agency-collection.ts'
 import { ProjectionRepository } from './projection.ts'
 import { payments as indexes } from '../../../migrations/mongo/payments.ts'
+import type { Payment } from '../../../schemas/payment.ts'
 
 export const PAYMENT_METHODS = ['bank_transfer', 'card', 'cash', 'check', 'direct_debit', 'other'] as const
 export type PaymentMethod = typeof PAYMENT_METHODS[number]
@@ -34,5 +35,26 @@ const PROJECTION = {
 export class PaymentsRepository extends ProjectionRepository<PaymentRecord> {
   constructor (db: Db, maxTimeMS: number) {
     super(db, 'payments', { maxTimeMS, indexes, projection: PROJECTION })
+  }
+}
+
+/** The API's view of a record (the schema's shape). */
+export function presentPayment (record: PaymentRecord): Payment {
+  return {
+    id: record._id.toHexString(),
+    leaseId: record.leaseId.toHexString(),
+    propertyId: record.propertyId.toHexString(),
+    unitId: record.unitId.toHexString(),
+    amount: record.amount,
+    receivedAt: record.receivedAt.toISOString(),
+    method: record.method,
+    reference: record.reference,
+    status: record.status,
+    applied: record.applied,
+    allocations: record.allocations.map((a) => ({ chargeId: a.chargeId.toHexString(), amount: a.amount })),
+    reversedAt: record.reversedAt?.toISOString() ?? null,
+    reversalReason: record.reversalReason,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString()
   }
 }

@@ -3,6 +3,7 @@
 import type { Db, ObjectId } from 'mongodb'
 import { AgencyCollection, type AgencyDoc, type ListQuery, type Page } from './agency-collection.ts'
 import { properties as indexes } from '../../../migrations/mongo/properties.ts'
+import type { Property } from '../../../schemas/property.ts'
 
 export interface Address {
   line1: string
@@ -61,5 +62,20 @@ export class PropertiesRepository {
   async archive (agencyId: ObjectId, id: ObjectId): Promise<PropertyRecord | null> {
     const archived = await this.properties.updateById(agencyId, id, { $set: { archived: true, archivedAt: new Date() } }, 'archive', { archived: false })
     return archived ?? await this.properties.findById(agencyId, id, 'archive')
+  }
+}
+
+/** The API's view of a record (the schema's shape). */
+export function presentProperty (record: PropertyRecord): Property {
+  return {
+    id: record._id.toHexString(),
+    name: record.name,
+    kind: record.kind,
+    address: record.address,
+    ...(record.notes !== undefined ? { notes: record.notes } : {}),
+    archived: record.archived,
+    archivedAt: record.archivedAt?.toISOString() ?? null,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString()
   }
 }

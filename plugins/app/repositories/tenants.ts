@@ -4,6 +4,7 @@
 import type { Db, ObjectId } from 'mongodb'
 import { AgencyCollection, type AgencyDoc, type ListQuery, type Page } from './agency-collection.ts'
 import { tenants as indexes } from '../../../migrations/mongo/tenants.ts'
+import type { Tenant } from '../../../schemas/tenant.ts'
 
 export interface TenantRecord extends AgencyDoc {
   firstName: string
@@ -71,5 +72,22 @@ export class TenantsRepository {
   async archive (agencyId: ObjectId, id: ObjectId): Promise<TenantRecord | null> {
     const archived = await this.tenants.updateById(agencyId, id, { $set: { archived: true, archivedAt: new Date() } }, 'archive', { archived: false })
     return archived ?? await this.tenants.findById(agencyId, id, 'archive')
+  }
+}
+
+/** The API's view of a record (the schema's shape). */
+export function presentTenant (record: TenantRecord): Tenant {
+  return {
+    id: record._id.toHexString(),
+    firstName: record.firstName,
+    lastName: record.lastName,
+    ...(record.email !== undefined ? { email: record.email } : {}),
+    ...(record.phone !== undefined ? { phone: record.phone } : {}),
+    ...(record.dateOfBirth !== undefined ? { dateOfBirth: record.dateOfBirth } : {}),
+    ...(record.notes !== undefined ? { notes: record.notes } : {}),
+    archived: record.archived,
+    archivedAt: record.archivedAt?.toISOString() ?? null,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString()
   }
 }

@@ -4,8 +4,8 @@ import type { Db, ObjectId } from 'mongodb'
 import { AgencyCollection, isDuplicateKey, type AgencyDoc, type ListQuery, type Page } from './agency-collection.ts'
 import { codedError } from '../error-handler.ts'
 import { units as indexes } from '../../../migrations/mongo/units.ts'
+import { UNIT_STATUSES, type Unit } from '../../../schemas/unit.ts'
 
-export const UNIT_STATUSES = ['vacant', 'occupied', 'notice', 'offline'] as const
 export type UnitStatus = typeof UNIT_STATUSES[number]
 
 export interface UnitRecord extends AgencyDoc {
@@ -88,5 +88,23 @@ export class UnitsRepository {
   async countCurrentInProperty (agencyId: ObjectId, propertyId: ObjectId): Promise<number> {
     const { maxTimeMS, comment } = this.units.readOptions('countCurrentInProperty') // a count has no projection
     return await this.units.collection.countDocuments(this.units.scoped(agencyId, { propertyId, archived: false }), { maxTimeMS, comment })
+  }
+}
+
+/** The API's view of a record (the schema's shape). */
+export function presentUnit (record: UnitRecord): Unit {
+  return {
+    id: record._id.toHexString(),
+    propertyId: record.propertyId.toHexString(),
+    label: record.label,
+    bedrooms: record.bedrooms,
+    bathrooms: record.bathrooms,
+    ...(record.areaSqm !== undefined ? { areaSqm: record.areaSqm } : {}),
+    marketRent: record.marketRent,
+    status: record.status,
+    archived: record.archived,
+    archivedAt: record.archivedAt?.toISOString() ?? null,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString()
   }
 }

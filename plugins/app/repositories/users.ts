@@ -2,8 +2,8 @@
 import type { Db, ObjectId } from 'mongodb'
 import { AgencyCollection, type AgencyDoc, type ListQuery, type Page } from './agency-collection.ts'
 import { users as indexes } from '../../../migrations/mongo/users.ts'
+import { ROLES, type User } from '../../../schemas/user.ts'
 
-export const ROLES = ['owner', 'admin', 'manager', 'viewer'] as const
 export type Role = typeof ROLES[number]
 
 export interface UserRecord extends AgencyDoc {
@@ -57,5 +57,18 @@ export class UsersRepository {
    */
   update (agencyId: ObjectId, id: ObjectId, set: Partial<Pick<UserRecord, 'name' | 'role' | 'status' | 'passwordHash'>>, expected: Partial<Pick<UserRecord, 'role' | 'status'>> = {}): Promise<UserRecord | null> {
     return this.users.updateById(agencyId, id, { $set: set }, 'update', expected)
+  }
+}
+
+/** The API's view of a record (the schema's shape). */
+export function presentUser (record: UserRecord): User {
+  return {
+    id: record._id.toHexString(),
+    email: record.email,
+    name: record.name,
+    role: record.role,
+    status: record.status,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString()
   }
 }

@@ -9,7 +9,6 @@
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import { promClient } from '../metrics.ts'
-import { codedError } from '../../app/error-handler.ts'
 import { writeBehindStore } from './write-behind-store.ts'
 
 export default fp(async function limits (fastify) {
@@ -36,7 +35,10 @@ export default fp(async function limits (fastify) {
     skipOnError: true,
     enableDraftSpec: true,
     onExceeded: (request) => limited.inc({ route: request.routeOptions.url ?? 'unknown' }),
-    errorResponseBuilder: (_request, context) =>
-      codedError(context.statusCode, 'RATE_LIMITED', `Too many requests: the limit is ${context.max} per window; retry in ${context.after}`)
+    // The app's error handler gives this its public shape; the wrapper only names the code.
+    errorResponseBuilder: (_request, context) => Object.assign(
+      new Error(`Too many requests: the limit is ${context.max} per window; retry in ${context.after}`),
+      { statusCode: context.statusCode, code: 'RATE_LIMITED' }
+    )
   })
 }, { name: 'rate-limit', dependencies: ['redis', 'metrics'] })

@@ -1,6 +1,7 @@
 // The caller's own agency: its settings (name, currency, time zone).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Agency, AgencyPatch, presentAgency } from '../../../schemas/agency.ts'
+import { Agency, AgencyPatch } from '../../../schemas/agency.ts'
+import { presentAgency } from '../../../plugins/app/repositories/agencies.ts'
 import { errors } from '../../../schemas/common.ts'
 
 const agency: FastifyPluginAsyncTypebox = async (fastify) => {

@@ -3,8 +3,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { LoginBody, RefreshBody, SignupBody, SignupResponse, Tokens } from '../../../schemas/auth.ts'
 import { errors } from '../../../schemas/common.ts'
-import { presentAgency } from '../../../schemas/agency.ts'
-import { presentUser } from '../../../schemas/user.ts'
+import { presentAgency } from '../../../plugins/app/repositories/agencies.ts'
+import { presentUser } from '../../../plugins/app/repositories/users.ts'
 import { normaliseEmail } from '../../../plugins/app/sessions.ts'
 
 const auth: FastifyPluginAsyncTypebox = async (fastify) => {

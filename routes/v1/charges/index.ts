@@ -3,8 +3,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { errors, IdParams, Page } from '../../../schemas/common.ts'
-import { Charge, ChargeCreate, ChargeListQuery, ChargePatch, presentCharge } from '../../../schemas/charge.ts'
-import { toDate } from '../../../schemas/lease.ts'
+import { Charge, ChargeCreate, ChargeListQuery, ChargePatch } from '../../../schemas/charge.ts'
+import { presentCharge } from '../../../plugins/app/repositories/charges.ts'
+import { toDate } from '../../../plugins/app/repositories/calendar.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
 
 const charges: FastifyPluginAsyncTypebox = async (fastify) => {

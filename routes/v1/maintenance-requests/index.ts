@@ -2,11 +2,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { errors, IdParams, Page } from '../../../schemas/common.ts'
-import {
-  MaintenanceRequest, MaintenanceRequestCreate, MaintenanceRequestListQuery, MaintenanceRequestPatch, presentMaintenanceRequest
-} from '../../../schemas/maintenance-request.ts'
+import { MaintenanceRequest, MaintenanceRequestCreate, MaintenanceRequestListQuery, MaintenanceRequestPatch } from '../../../schemas/maintenance-request.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
-import type { MaintenanceRequestChanges } from '../../../plugins/app/repositories/maintenance-requests.ts'
+import { presentMaintenanceRequest, type MaintenanceRequestChanges } from '../../../plugins/app/repositories/maintenance-requests.ts'
 import { codedError } from '../../../plugins/app/error-handler.ts'
 import { hasRole } from '../../../plugins/app/tenancy.ts'
 

@@ -3,7 +3,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { errors, IdParams, Page } from '../../../schemas/common.ts'
-import { IdempotencyHeaders, Payment, PaymentCreate, PaymentListQuery, PaymentPatch, PaymentReversal, presentPayment } from '../../../schemas/payment.ts'
+import { IdempotencyHeaders, Payment, PaymentCreate, PaymentListQuery, PaymentPatch, PaymentReversal } from '../../../schemas/payment.ts'
+import { presentPayment } from '../../../plugins/app/repositories/payments.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
 
 const payments: FastifyPluginAsyncTypebox = async (fastify) => {

@@ -2,7 +2,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { errors, IdParams, Page } from '../../../schemas/common.ts'
-import { presentProperty, Property, PropertyCreate, PropertyListQuery, PropertyPatch } from '../../../schemas/property.ts'
+import { Property, PropertyCreate, PropertyListQuery, PropertyPatch } from '../../../schemas/property.ts'
+import { presentProperty } from '../../../plugins/app/repositories/properties.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
 import { codedError } from '../../../plugins/app/error-handler.ts'
 

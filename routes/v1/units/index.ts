@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { codedError } from '../../../plugins/app/error-handler.ts'
 import { errors, IdParams, Page } from '../../../schemas/common.ts'
-import { presentUnit, Unit, UnitCreate, UnitListQuery, UnitPatch } from '../../../schemas/unit.ts'
+import { Unit, UnitCreate, UnitListQuery, UnitPatch } from '../../../schemas/unit.ts'
+import { presentUnit } from '../../../plugins/app/repositories/units.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
 
 const units: FastifyPluginAsyncTypebox = async (fastify) => {
