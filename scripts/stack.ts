@@ -46,10 +46,13 @@ export async function stackUp (profile: Profile): Promise<StackUrls> {
   return { MONGODB_URL, DATABASE_URL, REDIS_URL }
 }
 
-/** Stops the servers this stack started (found by their pid files); nothing running is fine. */
+/**
+ * Stops the servers this stack started (found by their pid files); nothing running is fine.
+ * A service whose URL the environment gives is not this stack's to stop.
+ */
 export async function stackDown (profile: Profile): Promise<void> {
   const layout = stackLayout(profile)
-  await Promise.all(SERVICES.map(async service => {
+  await Promise.all(SERVICES.filter(service => !process.env[service.urlVariable]).map(async service => {
     const stopped = await stopService(service, layout)
     logProgress(profile, `${service.name}: ${stopped ? 'stopped' : 'was not running'}`)
   }))

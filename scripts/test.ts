@@ -1,10 +1,10 @@
 // npm test: bring up the test stack (or use the *_URL servers given), migrate the
-// PostgreSQL template the test files clone, type-check, run tap, and end with one
-// line "N passed, N failed" counted from tap's TAP output.
+// PostgreSQL template the test files clone, type-check, run tap, stop the stack,
+// and end with one line "N passed, N failed" counted from tap's TAP output.
 import { spawn } from 'node:child_process'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { stackUp } from './stack.ts'
+import { stackDown, stackUp } from './stack.ts'
 import { dropLeftoverDatabases, dropTemplate, prepareTemplate } from '../test/support/databases.ts'
 import { countResults } from './tap-summary.ts'
 
@@ -41,6 +41,9 @@ const typecheck = await run(bin('tsc'), ['--noEmit', '-p', '.'])
 const tests = await run(bin('tap'), ['run', ...process.argv.slice(2)], env)
 
 await dropTemplate(urls.DATABASE_URL, runId)
+// The servers this run started stop with it (those given by *_URL are not ours);
+// HAVEN_KEEP_STACK=1 keeps them for the next run, a few seconds sooner.
+if (process.env.HAVEN_KEEP_STACK !== '1') await stackDown('test')
 
 const counts = countResults(tests.output)
 if (typecheck.code !== 0) counts.failed += 1 // the type check counts as one failed test
