@@ -1,6 +1,7 @@
 import { test } from 'tap'
 import type { Task } from 'graphile-worker'
 import { build, testContext } from '../helper.ts'
+import { scrape } from '../support/scrape.ts'
 
 test('a job added through the decorator is run by the runner', async (t) => {
   let resolveRun: (payload: unknown) => void
@@ -24,7 +25,7 @@ test('a job added through the decorator is run by the runner', async (t) => {
   }
   t.equal(remaining, 0, 'a successful job leaves the queue')
 
-  const metrics = await app.inject({ method: 'GET', url: '/metrics' })
+  const metrics = await scrape(app)
   t.match(metrics.body, /haven_job_duration_seconds_count\{task="record-payload",outcome="success"\} 1/)
 })
 
@@ -64,5 +65,5 @@ test('the worker role runs jobs and answers health and metrics, but serves no AP
   t.ok(app.jobRunner, 'the runner is started')
   t.equal((await app.inject({ method: 'GET', url: '/v1/properties' })).statusCode, 404)
   t.equal((await app.inject({ method: 'GET', url: '/health/live' })).statusCode, 200)
-  t.equal((await app.inject({ method: 'GET', url: '/metrics' })).statusCode, 200)
+  t.equal((await scrape(app)).statusCode, 200)
 })

@@ -1,12 +1,13 @@
 import { test } from 'tap'
 import { build } from '../helper.ts'
+import { scrape } from '../support/scrape.ts'
 
 test('/metrics exposes the route histogram and the MongoDB command histogram', async (t) => {
   const app = await build(t)
   await app.inject({ method: 'GET', url: '/health/ready' })
   await app.mongo.db!.collection('things').findOne({ agencyId: 'a' }, { maxTimeMS: 1000 })
 
-  const response = await app.inject({ method: 'GET', url: '/metrics' })
+  const response = await scrape(app)
   t.equal(response.statusCode, 200)
   t.match(response.headers['content-type'], /^text\/plain/)
   const body = response.body

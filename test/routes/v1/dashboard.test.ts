@@ -9,6 +9,7 @@ import { proxyFor } from '../../support/tcp-proxy.ts'
 import { taskHelpers } from '../../support/crash.ts'
 import { reconcileRollups } from '../../../jobs/reconcile-rollups.ts'
 import type { App } from '../../helper.ts'
+import { scrape } from '../../support/scrape.ts'
 
 const period = () => new Date().toISOString().slice(0, 7)
 const daysFromNow = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10)
@@ -149,7 +150,7 @@ test('with Redis down the dashboard answers from MongoDB within the cache budget
   t.same(withoutClock((await owner.get('/v1/dashboard')).json()), await expectedDashboard(app, owner.agencyId, period()), 'still right')
   const stats = (await owner.get('/v1/admin/cache-stats')).json()
   t.equal(stats.redisBreaker, 'open')
-  t.match((await app.inject({ method: 'GET', url: '/metrics' })).body, /haven_cache_breaker_state 2/)
+  t.match((await scrape(app)).body, /haven_cache_breaker_state 2/)
 })
 
 test('reconciliation finds drift, reports it and repairs it', async (t) => {
@@ -162,7 +163,7 @@ test('reconciliation finds drift, reports it and repairs it', async (t) => {
   await app.mongo.db!.collection('agency_summaries').updateOne({ _id: new ObjectId(owner.agencyId) }, { $inc: { outstanding: 123, properties: 5 } })
   t.same(await app.rollups.reconcile(new ObjectId(owner.agencyId)).then((drift) => drift.map((d) => d.widget).sort()), ['outstanding', 'properties'])
   t.same(await dashboardOf(owner), await expectedDashboard(app, owner.agencyId, period()), 'repaired, and the cache was dropped')
-  t.match((await app.inject({ method: 'GET', url: '/metrics' })).body, /haven_rollup_drift_total\{widget="outstanding"\} 1/)
+  t.match((await scrape(app)).body, /haven_rollup_drift_total\{widget="outstanding"\} 1/)
   await reconcileRollups(app)({}, taskHelpers)
   t.same(await app.rollups.reconcile(new ObjectId(owner.agencyId)), [], 'nothing left to repair')
 })
@@ -189,7 +190,7 @@ test('dashboard options, ETag, roles and cache statistics', async (t) => {
   const l1 = stats.caches.find((c: { cache: string }) => c.cache === 'dashboard-l1')
   t.ok(l1.windows['1m'].requests >= 3)
   t.ok(l1.windows['1m'].hit >= 1, 'the repeated reads hit')
-  t.match((await app.inject({ method: 'GET', url: '/metrics' })).body, /haven_cache_requests_total\{cache="dashboard-l1",result="hit"\} \d+/)
+  t.match((await scrape(app)).body, /haven_cache_requests_total\{cache="dashboard-l1",result="hit"\} \d+/)
 })
 
 test('a write swaps fresh figures in before it answers, so the next read hits and includes it; the job warms active agencies', async (t) => {
