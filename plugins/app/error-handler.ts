@@ -3,8 +3,20 @@
 // database answers 503 + Retry-After rather than a generic 500.
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { STATUS_CODES } from 'node:http'
+import { STATUS_CODES, type IncomingMessage } from 'node:http'
+import { randomUUID } from 'node:crypto'
 import { ErrorResponse } from '../../schemas/error.ts'
+
+// A caller's (or load balancer's) x-request-id is logged and echoed, so only a
+// short id of plain characters is taken: no line breaks, quotes or spaces to
+// forge log lines with, nothing long enough to bloat every log line of the request.
+const SAFE_REQUEST_ID = /^[\w.:=+/-]{1,64}$/
+
+/** The request's id: the caller's x-request-id when it is short and plain, else a new UUID. */
+export function requestIdOf (request: IncomingMessage): string {
+  const given = request.headers['x-request-id']
+  return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID()
+}
 
 export interface CodedError extends Error { statusCode: number, code: string }
 
@@ -101,6 +113,9 @@ export default fp(async function errorHandler (fastify) {
 
   fastify.setErrorHandler(function handle (error: FastifyError, request, reply) {
     const body = errorBody(error, request, reply)
+    // A refusal may say when to come back (Retry-After); an internal error adds nothing.
+    const headers = (error as { headers?: Record<string, string> }).headers
+    if (body.code !== 'INTERNAL_ERROR' && headers !== undefined) reply.headers(headers)
     if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed')
     else request.log.info({ code: body.code, statusCode: body.statusCode, message: body.message }, 'request rejected')
     return reply.code(body.statusCode).send(body)

@@ -13,6 +13,21 @@ test('error bodies', async (t) => {
     t.equal(response.headers['x-request-id'], 'req-123')
   })
 
+  await t.test('a caller\'s x-request-id is kept only when short and plain; otherwise a new id is made', async (t) => {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+    const kept = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'lb:7f3a-01.b_c=' } })
+    t.equal(kept.headers['x-request-id'], 'lb:7f3a-01.b_c=')
+    for (const given of ['x'.repeat(65), 'two words', 'forged\\nline', '"quoted"', '<script>', 'tab\tbed', 'ünïcode']) {
+      const response = await app.inject({ method: 'GET', url: '/no/such/route', headers: { 'x-request-id': given } })
+      t.match(response.headers['x-request-id'], uuid, `${JSON.stringify(given)} is replaced`)
+      t.equal(response.json().requestId, response.headers['x-request-id'], 'the body names the same new id')
+    }
+    const twice = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': ['a-1', 'b-2'] } })
+    t.match(twice.headers['x-request-id'], uuid, 'a repeated header is not a single id')
+    const none = await app.inject({ method: 'GET', url: '/health/live' })
+    t.match(none.headers['x-request-id'], uuid)
+  })
+
   const fakeReply = () => {
     const headers: Record<string, string> = {}
     return { headers, reply: { header: (name: string, value: string) => { headers[name] = value } } }
