@@ -4,9 +4,9 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import autoload from '@fastify/autoload'
 import fp from 'fastify-plugin'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { Config } from './config.ts'
+import { trustProxySetting, type Config } from './config.ts'
 import type { JobsOptions } from './plugins/app/jobs/index.ts'
-import errorHandler from './plugins/app/error-handler.ts'
+import errorHandler, { requestIdOf } from './plugins/app/error-handler.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -28,9 +28,10 @@ export function serverOptions (config: Config): FastifyServerOptions {
       },
       ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } } : {})
     },
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
-    trustProxy: config.TRUST_PROXY,
+    // Read by requestIdOf, which vets the caller's value before it reaches a log line.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    trustProxy: trustProxySetting(config.TRUST_PROXY),
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     connectionTimeout: config.CONNECTION_TIMEOUT_MS,
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,

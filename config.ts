@@ -1,5 +1,6 @@
 // Configuration comes only from the environment, validated once at start-up.
 // Every variable is listed with its default and meaning in .env.example.
+import { isIP } from 'node:net'
 import { envSchema } from 'env-schema'
 import { Type, type Static } from 'typebox'
 
@@ -15,7 +16,10 @@ export const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
-  TRUST_PROXY: Type.Boolean({ default: false, description: 'trust X-Forwarded-* from the load balancer' }),
+  TRUST_PROXY: Type.String({
+    default: 'false',
+    description: 'false, the number of proxies in front of the API, or their addresses (comma-separated IPs or CIDRs)'
+  }),
   CORS_ORIGINS: Type.String({ default: '', description: 'comma-separated allowed origins; empty disables CORS' }),
 
   REQUEST_TIMEOUT_MS: Milliseconds(30_000, 'whole-request time limit'),
@@ -49,6 +53,7 @@ export const ConfigSchema = Type.Object({
 
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 1_000, description: 'requests per window per client' }),
   RATE_LIMIT_WINDOW_MS: Milliseconds(60_000, 'rate-limit window'),
+  RATE_LIMIT_AGENCY_MAX: Type.Integer({ minimum: 1, default: 5_000, description: 'requests per RATE_LIMIT_WINDOW_MS of all of an agency\'s users together' }),
 
   PRESSURE_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1_000, description: '0 disables' }),
   PRESSURE_MAX_EVENT_LOOP_UTILIZATION: Type.Number({ minimum: 0, maximum: 1, default: 0.98, description: '0 disables' }),
@@ -62,9 +67,13 @@ export const ConfigSchema = Type.Object({
   ACCESS_TOKEN_TTL_S: Type.Integer({ minimum: 60, maximum: 86_400, default: 900 }),
   REFRESH_TOKEN_TTL_S: Type.Integer({ minimum: 3_600, default: 2_592_000 }),
   PASSWORD_HASH_MEMORY_KIB: Type.Integer({ minimum: 1_024, default: 19_456, description: 'argon2id memory cost (OWASP: 19 MiB)' }),
-  LOGIN_MAX_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 10, description: 'login attempts per email per LOGIN_WINDOW_MS' }),
-  LOGIN_MAX_PER_ADDRESS: Type.Integer({ minimum: 1, default: 30, description: 'login and signup attempts per client address per LOGIN_WINDOW_MS' }),
-  LOGIN_WINDOW_MS: Milliseconds(900_000, 'login rate-limit window'),
+  LOGIN_MAX_PER_ADDRESS: Type.Integer({ minimum: 1, default: 30, description: 'login, signup and refresh attempts per client address per LOGIN_WINDOW_MS' }),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS: Type.Integer({ minimum: 1, default: 5, description: 'failed logins of one email from one address before that address waits out LOGIN_WINDOW_MS' }),
+  LOGIN_DELAY_AFTER_FAILURES: Type.Integer({ minimum: 1, default: 10, description: 'failed logins of one email (all addresses) before each further failure delays the next attempt' }),
+  LOGIN_DELAY_BASE_MS: Milliseconds(1_000, 'first delay after LOGIN_DELAY_AFTER_FAILURES failures; it doubles with each further failure'),
+  LOGIN_DELAY_MAX_MS: Milliseconds(300_000, 'longest delay between attempts for one email'),
+  LOGIN_WINDOW_MS: Milliseconds(900_000, 'login limits: failures are forgotten after this long without one'),
+  SESSION_REVOCATION_POLL_MS: Milliseconds(2_000, 'while Redis pub/sub is down, how often an instance re-reads revoked sessions from MongoDB'),
 
   HAVEN_UNOPTIMISED: Type.Boolean({
     default: false,
@@ -92,12 +101,50 @@ function describe (error: AjvError, env: Record<string, unknown>): string {
   return `Invalid configuration: ${String(name)} ${error.message ?? 'is invalid'} (${got})`
 }
 
+// proxy-addr's names for address ranges, accepted in a TRUST_PROXY list.
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+function isProxyAddress (entry: string): boolean {
+  if (PROXY_RANGES.has(entry)) return true
+  const [address = '', prefix, ...rest] = entry.split('/')
+  const family = isIP(address)
+  if (family === 0 || rest.length > 0) return false
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128))
+}
+
+/**
+ * Fastify's trustProxy from TRUST_PROXY: false, a hop count (the client is the
+ * address that many proxies before this process), or the proxies' addresses.
+ * Never "trust every hop": a client would then pick its own address with an
+ * X-Forwarded-For header and escape every per-address limit. A hop count is
+ * passed as a function: Fastify 5.12 ignores X-Forwarded-For for a plain number,
+ * since a count cannot tell its proxies from a client that connects directly
+ * (which is why addresses are the safer setting).
+ */
+export function trustProxySetting (value: string): false | string[] | ((address: string, hop: number) => boolean) {
+  const setting = value.trim()
+  if (setting === 'false' || setting === '' || setting === '0') return false
+  if (/^\d+$/.test(setting)) {
+    const hops = Number(setting)
+    return (_address, hop) => hop < hops
+  }
+  const entries = setting.split(',').map((entry) => entry.trim())
+  const bad = setting === 'true' ? 'true' : entries.find((entry) => !isProxyAddress(entry))
+  if (bad !== undefined) {
+    throw new ConfigError(`Invalid configuration: TRUST_PROXY must be false, the number of proxies in front of the API, or their addresses (IPs or CIDRs, comma-separated); "${bad}" is not (trusting every hop would let a client choose its own address)`)
+  }
+  return entries
+}
+
 export function loadConfig (env: Record<string, string | undefined> = process.env): Config {
+  let config: Config
   try {
-    return envSchema<Config>({ schema: ConfigSchema, data: env, env: false })
+    config = envSchema<Config>({ schema: ConfigSchema, data: env, env: false })
   } catch (err) {
     const errors = (err as { errors?: AjvError[] }).errors
     if (errors?.[0] !== undefined) throw new ConfigError(describe(errors[0], env))
     throw err
   }
+  trustProxySetting(config.TRUST_PROXY)
+  return config
 }

@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import { spawn } from 'node:child_process'
 import path from 'node:path'
-import { ConfigError, loadConfig } from '../../config.ts'
+import { ConfigError, loadConfig, trustProxySetting } from '../../config.ts'
 
 const valid = {
   MONGODB_URL: 'mongodb://127.0.0.1:1/haven',
@@ -11,9 +11,9 @@ const valid = {
 }
 
 test('defaults apply and values are coerced', async (t) => {
-  const config = loadConfig({ ...valid, PORT: '8080', TRUST_PROXY: 'true', SOMETHING_ELSE: 'ignored' })
+  const config = loadConfig({ ...valid, PORT: '8080', SOMETHING_ELSE: 'ignored' })
   t.equal(config.PORT, 8080)
-  t.equal(config.TRUST_PROXY, true)
+  t.equal(trustProxySetting(config.TRUST_PROXY), false, 'no proxy is trusted unless configured')
   t.equal(config.HAVEN_ROLE, 'all')
   t.equal(config.MONGODB_QUERY_TIMEOUT_MS, 5_000, 'queries: 5 s')
   t.equal(config.CACHE_OP_TIMEOUT_MS, 1_000, 'cache operations: 1 s')
@@ -26,6 +26,16 @@ test('a bad or missing value is one line naming the variable', async (t) => {
   t.throws(() => loadConfig({ ...valid, MONGODB_URL: undefined }), new ConfigError("Invalid configuration: MONGODB_URL must have required property 'MONGODB_URL' (it is not set)"))
   t.throws(() => loadConfig({ ...valid, HAVEN_ROLE: 'everything' }), /^Invalid configuration: HAVEN_ROLE must be equal to one of the allowed values/)
   t.throws(() => loadConfig({ ...valid, REDIS_URL: 'http://x' }), /^Invalid configuration: REDIS_URL must match pattern/)
+})
+
+test('TRUST_PROXY trusts a number of hops or a list of proxy addresses, never every hop', async (t) => {
+  const oneHop = trustProxySetting(loadConfig({ ...valid, TRUST_PROXY: '1' }).TRUST_PROXY) as (address: string, hop: number) => boolean
+  t.same([oneHop('10.0.0.1', 0), oneHop('203.0.113.9', 1)], [true, false], 'one hop: the load balancer, not what the client wrote')
+  t.same(trustProxySetting(loadConfig({ ...valid, TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,loopback,fd00::/8' }).TRUST_PROXY), ['10.0.0.0/8', '192.168.1.7', 'loopback', 'fd00::/8'])
+  t.equal(trustProxySetting(loadConfig({ ...valid, TRUST_PROXY: 'false' }).TRUST_PROXY), false)
+  for (const bad of ['true', '10.0.0.0/33', 'lb.internal', '10.0.0.1,']) {
+    t.throws(() => loadConfig({ ...valid, TRUST_PROXY: bad }), /^Invalid configuration: TRUST_PROXY must be false, the number of proxies/, bad)
+  }
 })
 
 test('the server refuses to start on a bad variable, naming it, before connecting to anything', async (t) => {
