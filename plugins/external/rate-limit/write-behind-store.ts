@@ -7,8 +7,9 @@
 // every FLUSH_MS. The price: across N instances a client can exceed the limit
 // by what it sends in FLUSH_MS to each of them. Limits small enough for that to
 // matter (logins: a few attempts per window) run exact instead: one atomic
-// INCR per request, answered from Redis. When Redis is unreachable, the
-// write-behind counts keep limiting per instance instead of failing open.
+// INCR per request, answered from Redis. When Redis is unreachable, both kinds
+// keep limiting per instance (exact ones from a count of their own kept beside
+// Redis's) instead of failing open.
 import type { Redis } from 'ioredis'
 
 const FLUSH_MS = 100
@@ -32,6 +33,9 @@ export function writeBehindStore (redis: Redis, prefix: string, onFlushError: (e
     readonly prefix: string
     readonly exact: boolean
     readonly counters = new Map<string, Counter>()
+    /** exact limits: this instance's own count, the answer while Redis is unreachable */
+    readonly exactCounts = new Map<string, { window: number, count: number }>()
+    prunedWindow = 0
     timer: NodeJS.Timeout | null = null
 
     constructor (params: object = {}, routePrefix = prefix) {
@@ -49,10 +53,11 @@ export function writeBehindStore (redis: Redis, prefix: string, onFlushError: (e
       const window = Math.floor(now / timeWindow)
       const ttl = (window + 1) * timeWindow - now
       if (this.exact) {
+        const own = this.countExactly(key, window)
         const redisKey = this.redisKey(key, window)
         redis.multi().incr(redisKey).pexpire(redisKey, timeWindow).exec()
-          .then((replies) => cb(null, { current: Number(replies?.[0]?.[1] ?? 0), ttl }))
-          .catch((err: Error) => cb(err))
+          .then((replies) => cb(null, { current: Number(replies?.[0]?.[1] ?? own), ttl }))
+          .catch(() => cb(null, { current: own, ttl }))
         return
       }
       let counter = this.counters.get(key)
@@ -63,6 +68,19 @@ export function writeBehindStore (redis: Redis, prefix: string, onFlushError: (e
       counter.pending++
       this.schedule(timeWindow)
       cb(null, { current: counter.shared + counter.pending, ttl })
+    }
+
+    private countExactly (key: string, window: number): number {
+      if (this.prunedWindow !== window) {
+        for (const [stale, entry] of this.exactCounts) if (entry.window !== window) this.exactCounts.delete(stale)
+        this.prunedWindow = window
+      }
+      const entry = this.exactCounts.get(key)
+      if (entry === undefined || entry.window !== window) {
+        this.exactCounts.set(key, { window, count: 1 })
+        return 1
+      }
+      return ++entry.count
     }
 
     read (key: string, cb: Callback, timeWindow: number): void {
