@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
-import { Name } from './common.ts'
+import { Name, ObjectIdString } from './common.ts'
+import { ErrorResponse } from './error.ts'
 import { Agency, Currency, TimeZone } from './agency.ts'
 import { Email, Password, User } from './user.ts'
 
@@ -14,8 +15,15 @@ export const SignupBody = Type.Object({
 
 export const LoginBody = Type.Object({
   email: Email,
-  password: Type.String({ minLength: 1, maxLength: 256 })
+  password: Type.String({ minLength: 1, maxLength: 256 }),
+  agencyId: Type.Optional(Type.String({ pattern: '^[a-f0-9]{24}$', description: 'the agency to sign in to; needed when the email and password open accounts at several agencies (409 AGENCY_CHOICE_REQUIRED lists them)' }))
 }, { additionalProperties: false })
+
+export const AgencyChoice = Type.Object({
+  ...ErrorResponse.properties,
+  code: Type.Literal('AGENCY_CHOICE_REQUIRED'),
+  agencies: Type.Array(Type.Object({ id: ObjectIdString, name: Name }), { description: 'the agencies this email and password open; log in again with one id as agencyId' })
+}, { description: 'The email and password open accounts at several agencies: name one' })
 
 export const RefreshBody = Type.Object({
   refreshToken: Type.String({ minLength: 20, maxLength: 200 })

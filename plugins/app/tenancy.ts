@@ -37,6 +37,7 @@ export function hasRole (role: Role, atLeast: Role): boolean {
 }
 
 export default fp(async function tenancy (fastify) {
+  const { sessionRevocations } = fastify
   fastify.decorateRequest('auth', null as unknown as Auth)
 
   // The token is read and verified here rather than by request.jwtVerify(): the
@@ -58,8 +59,17 @@ export default fp(async function tenancy (fastify) {
     const config = request.routeOptions.config
     if (config.public === true) return
     const claims = claimsOf(request)
+    // In memory, no database read: see session-revocations.ts.
+    if (!sessionRevocations.current()) {
+      throw Object.assign(codedError(503, 'DEPENDENCY_UNAVAILABLE', 'Sign-in state cannot be checked right now; retry later'), {
+        headers: { 'retry-after': String(fastify.config.PRESSURE_RETRY_AFTER_S) }
+      })
+    }
+    if ((claims.ver ?? 0) < sessionRevocations.minimumVersion(claims.sub)) {
+      throw codedError(401, 'TOKEN_REVOKED', 'This access token was revoked (the account was disabled, or its role or password changed); refresh it or log in again')
+    }
     request.auth = { userId: new ObjectId(claims.sub), agencyId: new ObjectId(claims.agency), role: claims.role }
     const needed = config.minRole ?? (READ_METHODS.has(request.method) ? 'viewer' : 'manager')
     if (!hasRole(claims.role, needed)) throw codedError(403, 'FORBIDDEN', `This needs the ${needed} role or higher; you are ${claims.role}`)
   })
-}, { name: 'tenancy', dependencies: ['jwt'] })
+}, { name: 'tenancy', dependencies: ['jwt', 'session-revocations'] })

@@ -8,6 +8,8 @@ export interface AccessClaims {
   sub: string
   agency: string
   role: 'owner' | 'admin' | 'manager' | 'viewer'
+  /** the user's session version at issue; tokens below the current one are revoked (absent: 0) */
+  ver?: number
 }
 
 declare module '@fastify/jwt' {

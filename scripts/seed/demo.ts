@@ -16,7 +16,7 @@ export type DemoOutcome = 'created' | 'exists' | 'skipped'
 
 /** Creates the demo agency in this app's databases unless its owner exists. */
 export async function seedDemo (app: FastifyInstance, options: { onlyIntoEmpty?: boolean, now?: Date } = {}): Promise<DemoOutcome> {
-  if (await app.repos.users.globalFindByEmailForLogin(DEMO_LOGIN.email) !== null) return 'exists'
+  if ((await app.repos.users.globalFindByEmailForLogin(DEMO_LOGIN.email, 1)).length > 0) return 'exists'
   if (options.onlyIntoEmpty === true && (await app.repos.agencies.adminIds(null, 1)).length > 0) return 'skipped'
   await createDemoAgency(app, options.now)
   return 'created'

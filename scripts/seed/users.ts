@@ -11,7 +11,7 @@ const STAFF_ROLES: readonly Role[] = ['admin', 'manager', 'manager', 'manager', 
 
 export const users: Generator<UserRecord> = {
   collection: 'users',
-  version: 1,
+  version: 2,
   count: (agency) => 1 + agency.staff,
   * generate (agency, { plan, passwordHash }) {
     const r = rng(plan.seed, 'users', agency.index)
@@ -27,6 +27,8 @@ export const users: Generator<UserRecord> = {
         // A few staff accounts were switched off over the years, as in any agency.
         status: i > 0 && r.chance(0.05) ? 'disabled' : 'active',
         passwordHash,
+        // What signup and POST /v1/users write: no session revoked yet.
+        sessionVersion: 0,
         createdAt,
         updatedAt: createdAt
       }

@@ -84,7 +84,7 @@ test('counts match the plan, ids are unique, references resolve', async (t) => {
     if (collection === 'agency_summaries') t.ok(list.every((d) => agencyIds.has(hex(d._id))), 'agency_summaries: one per agency, by its id')
     else if (collection !== 'agencies') t.ok(list.every((d) => agencyIds.has(hex(d.agencyId))), `${collection}: agencyId of a seeded agency`)
   }
-  t.equal(new Set(XS.users!.map((u) => u.email)).size, XS.users!.length, 'user emails are unique (a unique index)')
+  t.equal(new Set(XS.users!.map((u) => `${hex(u.agencyId)}/${u.email}`)).size, XS.users!.length, 'user emails are unique within each agency (a unique index)')
   const [properties, units, tenants, leases, ledgers, users] = ['properties', 'units', 'tenants', 'leases', 'ledgers', 'users'].map(ids)
   t.ok(XS.units!.every((u) => properties!.has(hex(u.propertyId))), 'units: in a seeded property')
   t.equal(new Set(XS.units!.map((u) => `${hex(u.propertyId)}/${u.label}`)).size, XS.units!.length, 'units: labels unique per property (a unique index)')
@@ -197,7 +197,7 @@ test('the demo agency: made through the API, a login per role, a correct dashboa
   t.equal(await seedDemo(app), 'exists', 'a second run changes nothing')
 
   const [owner] = DEMO_LOGINS
-  const agencyId = (await app.repos.users.globalFindByEmailForLogin(owner!.email))!.agencyId
+  const agencyId = (await app.repos.users.globalFindByEmailForLogin(owner!.email, 1))[0]!.agencyId
   const db = app.mongo.db!
   const count = (collection: string, filter: Document = {}) => db.collection(collection).countDocuments({ agencyId, ...filter })
   t.equal(await count('properties'), 6)

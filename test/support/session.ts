@@ -58,7 +58,7 @@ export async function staff (app: App, owner: Caller, role: Role): Promise<Calle
   const now = new Date()
   await app.repos.users.create({
     _id: new ObjectId(), agencyId: new ObjectId(owner.agencyId), email, name: `A ${role}`, role, status: 'active',
-    passwordHash: await app.passwords.hash(PASSWORD), createdAt: now, updatedAt: now
+    passwordHash: await app.passwords.hash(PASSWORD), sessionVersion: 0, createdAt: now, updatedAt: now
   })
   const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: PASSWORD } })
   if (login.statusCode !== 200) throw new Error(`login failed: ${login.statusCode} ${login.body}`)

@@ -1,28 +1,25 @@
-// Sign-up, login, refresh and logout: the only public /v1 routes. Login is
-// rate-limited per address and per account; sign-up per address.
+// Sign-up, login, refresh and logout: the only public /v1 routes. Every attempt
+// counts against the client address's budget (LOGIN_MAX_PER_ADDRESS, the
+// rate limiter); login failures are also counted per account and address and
+// per account (plugins/app/login-throttle.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { LoginBody, RefreshBody, SignupBody, SignupResponse, Tokens } from '../../../schemas/auth.ts'
+import { AgencyChoice, LoginBody, RefreshBody, SignupBody, SignupResponse, Tokens } from '../../../schemas/auth.ts'
 import { errors } from '../../../schemas/common.ts'
 import { presentAgency } from '../../../plugins/app/repositories/agencies.ts'
 import { presentUser } from '../../../plugins/app/repositories/users.ts'
-import { normaliseEmail } from '../../../plugins/app/sessions.ts'
 
 const auth: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { LOGIN_MAX_PER_ADDRESS, LOGIN_MAX_PER_ACCOUNT, LOGIN_WINDOW_MS } = fastify.config
+  const { LOGIN_MAX_PER_ADDRESS, LOGIN_WINDOW_MS } = fastify.config
   const perAddress = { max: LOGIN_MAX_PER_ADDRESS, timeWindow: LOGIN_WINDOW_MS, keyGenerator: (request: { ip: string }) => `auth-ip:${request.ip}` }
-  const perAccount = fastify.rateLimit({
-    max: LOGIN_MAX_PER_ACCOUNT,
-    timeWindow: LOGIN_WINDOW_MS,
-    keyGenerator: (request) => `auth-account:${normaliseEmail((request.body as { email: string }).email)}`
-  })
 
   fastify.post('/signup', {
     config: { public: true, rateLimit: perAddress },
     schema: {
       tags: ['auth'],
       summary: 'Create an agency and its owner; answers with the owner\'s tokens',
+      description: 'The email may already have accounts at other agencies: each agency\'s account is its own (role, password, status).',
       body: SignupBody,
-      response: { 201: SignupResponse, ...errors(400, 409, 429) }
+      response: { 201: SignupResponse, ...errors(400, 429) }
     }
   }, async (request, reply) => {
     const { user, agency, ...tokens } = await fastify.sessions.signup(request.body)
@@ -32,14 +29,26 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/login', {
     config: { public: true, rateLimit: perAddress },
-    preHandler: perAccount,
     schema: {
       tags: ['auth'],
       summary: 'Exchange email and password for an access token and a refresh token',
+      description: 'Without agencyId, the email\'s accounts at every agency are tried: when the password opens one, it signs in there; when it opens several, 409 AGENCY_CHOICE_REQUIRED lists them and the client logs in again with agencyId. ' +
+        'Wrong passwords are limited per account and address (429 TOO_MANY_FAILED_LOGINS) and, past many failures from anywhere, slowed per account (429 LOGIN_DELAYED, with Retry-After) except from addresses that signed in to the account before.',
       body: LoginBody,
-      response: { 200: Tokens, ...errors(400, 401, 403, 429) }
+      response: { 200: Tokens, 409: AgencyChoice, ...errors(400, 401, 403, 429) }
     }
-  }, async (request) => fastify.sessions.login(request.body.email, request.body.password))
+  }, async (request, reply) => {
+    const outcome = await fastify.sessions.login(request.body, request.ip)
+    if ('accessToken' in outcome) return outcome
+    return reply.code(409).send({
+      statusCode: 409,
+      code: 'AGENCY_CHOICE_REQUIRED',
+      error: 'Conflict',
+      message: 'This email and password open accounts at several agencies: log in again with agencyId set to one of them',
+      requestId: request.id,
+      agencies: outcome.agencies
+    })
+  })
 
   fastify.post('/refresh', {
     config: { public: true, rateLimit: perAddress },

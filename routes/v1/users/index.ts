@@ -1,6 +1,8 @@
 // Agency staff: every role reads the list; admins and the owner add, change and
 // disable users (staff-rules.ts says who may change whom); everyone changes their
 // own password. DELETE disables: the user's history stays, the sessions end.
+// An email is unique within the agency only: whether it has accounts at other
+// agencies is never told, and never stops an agency from adding that person.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { ObjectId } from 'mongodb'
@@ -18,7 +20,7 @@ import { staffRefusal, type Actor, type StaffChange } from './staff-rules.ts'
 
 const users: FastifyPluginAsyncTypebox = async (fastify) => {
   const repo = fastify.repos.users
-  const { refreshTokens } = fastify.repos
+  const { sessions } = fastify
   const notFound = () => fastify.httpErrors.notFound('No such user')
   const forbidden = (message: string) => codedError(403, 'FORBIDDEN', message)
   const changedMeanwhile = () => codedError(409, 'CONFLICT', 'This user\'s role changed while the request ran; read the user again and retry')
@@ -77,7 +79,7 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['users'],
       summary: 'Add a staff member (admin; only the owner adds admins; nobody adds an owner)',
-      description: 'The email is stored lowercase and must not belong to any account yet (409 EMAIL_TAKEN): login is by email alone.',
+      description: 'The email is stored lowercase and must not belong to another user of this agency (409 EMAIL_TAKEN); accounts the same email may have at other agencies make no difference.',
       body: UserCreate,
       response: { 201: User, ...errors(400, 401, 403, 409) }
     }
@@ -87,12 +89,12 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
     const now = new Date()
     const record: UserRecord = {
       _id: new ObjectId(), agencyId: request.auth.agencyId, email: normaliseEmail(email), name, role, status: 'active',
-      passwordHash: await fastify.passwords.hash(password), createdAt: now, updatedAt: now
+      passwordHash: await fastify.passwords.hash(password), sessionVersion: 0, createdAt: now, updatedAt: now
     }
     try {
       await repo.create(record)
     } catch (err) {
-      if (isDuplicateKey(err)) throw codedError(409, 'EMAIL_TAKEN', 'An account with this email already exists')
+      if (isDuplicateKey(err)) throw codedError(409, 'EMAIL_TAKEN', 'This agency already has a user with this email')
       throw err
     }
     reply.code(201).header('location', `/v1/users/${record._id.toHexString()}`)
@@ -104,7 +106,7 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['users'],
       summary: 'Change a user\'s name, role or status (admin)',
-      description: 'Nobody changes their own role or status; the owner\'s account is changed by the owner only, never its role or status; only the owner makes, changes or disables admins; the owner role is never granted (403 FORBIDDEN). Disabling ends the user\'s sessions. 409 CONFLICT if the user\'s role changed while the request ran.',
+      description: 'Nobody changes their own role or status; the owner\'s account is changed by the owner only, never its role or status; only the owner makes, changes or disables admins; the owner role is never granted (403 FORBIDDEN). A new role or status ends the user\'s access tokens on every instance within seconds (401 TOKEN_REVOKED; after a role change a refresh gives a token with the new role); disabling also ends their refresh tokens. 409 CONFLICT if the user\'s role changed while the request ran.',
       params: IdParams,
       body: UserPatch,
       response: { 200: User, ...errors(400, 401, 403, 404, 409) }
@@ -115,9 +117,8 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
     const target = await repo.findById(agencyId, id)
     if (target === null) throw notFound()
     await authorise(request, target, request.body)
-    const record = await repo.update(agencyId, id, request.body, { role: target.role })
+    const record = await sessions.changeUser(agencyId, id, request.body, { role: target.role })
     if (record === null) throw changedMeanwhile()
-    if (request.body.status === 'disabled') await refreshTokens.revokeAllOfUser(agencyId, id)
     return presentUser(record)
   })
 
@@ -136,42 +137,37 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
     const target = await repo.findById(agencyId, id)
     if (target === null) throw notFound()
     await authorise(request, target, { status: 'disabled' })
-    const record = target.status === 'disabled' ? target : await repo.update(agencyId, id, { status: 'disabled' }, { role: target.role })
+    const record = target.status === 'disabled' ? target : await sessions.changeUser(agencyId, id, { status: 'disabled' }, { role: target.role })
     if (record === null) throw changedMeanwhile()
-    await refreshTokens.revokeAllOfUser(agencyId, id)
     return presentUser(record)
-  })
-
-  const { LOGIN_MAX_PER_ACCOUNT, LOGIN_WINDOW_MS } = fastify.config
-  // Guessing the current password from a stolen access token is as limited as guessing it at login.
-  const perUser = fastify.rateLimit({
-    max: LOGIN_MAX_PER_ACCOUNT,
-    timeWindow: LOGIN_WINDOW_MS,
-    keyGenerator: (request) => `password-change:${request.auth.userId.toHexString()}`
   })
 
   fastify.post('/me/password', {
     config: { minRole: 'viewer' },
-    preHandler: perUser,
     schema: {
       tags: ['users'],
       summary: 'Change the caller\'s password; every session ends and a new token pair answers',
-      description: 'A wrong current password answers 403 INVALID_CURRENT_PASSWORD. On success every refresh token of the user is revoked (other devices must log in again) and this client continues with the returned pair.',
+      description: 'A wrong current password answers 403 INVALID_CURRENT_PASSWORD; wrong guesses are limited like logins (429 TOO_MANY_FAILED_LOGINS, LOGIN_DELAYED). On success every token of the user is revoked (other devices must log in again) and this client continues with the returned pair.',
       body: PasswordChange,
       response: { 200: Tokens, ...errors(400, 401, 403, 429) }
     }
   }, async (request) => {
     const { agencyId, userId } = request.auth
     const { currentPassword, newPassword } = request.body
+    // Guessing the current password with a stolen access token is as limited as guessing it at login.
+    const throttled = `password-change:${userId.toHexString()}`
+    await fastify.loginThrottle.check(throttled, request.ip)
     const me = await repo.findWithPassword(agencyId, userId)
     if (!await fastify.passwords.verify(me?.passwordHash, currentPassword) || me === null) {
+      await fastify.loginThrottle.failed(throttled, request.ip)
       throw codedError(403, 'INVALID_CURRENT_PASSWORD', 'The current password is not right')
     }
+    await fastify.loginThrottle.succeeded(throttled, request.ip)
     if (me.status !== 'active') throw codedError(403, 'ACCOUNT_DISABLED', 'This account is disabled; ask an administrator of your agency')
-    await repo.update(agencyId, userId, { passwordHash: await fastify.passwords.hash(newPassword) })
-    await refreshTokens.revokeAllOfUser(agencyId, userId)
-    // The client has just proved the new credentials: it continues with a fresh session, issued as at login.
-    return await fastify.sessions.login(me.email, newPassword)
+    const changed = await sessions.changeUser(agencyId, userId, { passwordHash: await fastify.passwords.hash(newPassword) })
+    if (changed === null) throw notFound()
+    // The client has just proved the new credentials: it continues with a fresh session.
+    return await sessions.start(changed)
   })
 }
 
