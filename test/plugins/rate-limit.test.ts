@@ -74,3 +74,33 @@ test('with Redis unreachable, write-behind limits still hold per instance', asyn
   t.equal(statuses.filter((s) => s === 200).length, 120)
   t.equal(statuses.at(-1), 429)
 })
+
+test('an agency has one budget for all its users: adding users adds no capacity, and other agencies keep theirs', async (t) => {
+  const { testContext } = await import('../helper.ts')
+  const { signup, staff } = await import('../support/session.ts')
+  const context = await testContext(t)
+  await clearOfWindowEnd()
+  // 120: a large limit, counted write-behind like the per-user one; two instances share it.
+  const env = { RATE_LIMIT_MAX: '1000', RATE_LIMIT_AGENCY_MAX: '120', RATE_LIMIT_WINDOW_MS: WINDOW }
+  const a = await context.build({ env })
+  const b = await context.build({ env })
+  const owner = await signup(a, 'Busy Agency')
+  const members = [owner, ...await Promise.all(['manager', 'viewer', 'viewer'].map((role) => staff(a, owner, role as 'viewer')))]
+  const quiet = await signup(a, 'Quiet Agency')
+  const statuses: number[] = []
+  for (let i = 0; i < 100; i++) statuses.push((await members[i % members.length]!.get('/v1/agency')).statusCode)
+  await new Promise((resolve) => setTimeout(resolve, 300)) // one flush to Redis and its reply
+  const viaB = (token: string) => b.inject({ method: 'GET', url: '/v1/agency', headers: { authorization: `Bearer ${token}` } })
+  statuses.push((await viaB(owner.accessToken)).statusCode)
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  for (let i = 0; i < 25; i++) statuses.push((await viaB(members[i % members.length]!.accessToken)).statusCode)
+  t.equal(statuses.filter((s) => s === 200).length, 120, 'the agency\'s 120 requests per window, across its users and instances')
+  const refused = await viaB(members[1]!.accessToken)
+  t.equal(refused.statusCode, 429)
+  t.equal(refused.json().code, 'AGENCY_RATE_LIMITED')
+  t.equal(refused.headers['ratelimit-limit'], '120')
+  t.ok(Number(refused.headers['retry-after']) > 0)
+  t.equal((await quiet.get('/v1/agency')).statusCode, 200, 'another agency is not affected')
+  const { scrape } = await import('../support/scrape.ts')
+  t.match((await scrape(b)).body, /haven_rate_limited_requests_total\{route="\/v1\/agency"\} [1-9]/, 'counted in the metrics')
+})
