@@ -19,10 +19,11 @@ export const BENCH_SETTINGS = {
   NODE_ENV: 'production',
   HAVEN_ROLE: 'api',
   LOG_LEVEL: 'warn',
-  // The limiter stays on (its Redis round trip is part of every request) but never refuses.
+  // The limiter stays on (its Redis round trip is part of every request) but never refuses,
+  // per user or per agency.
   RATE_LIMIT_MAX: '1000000000',
+  RATE_LIMIT_AGENCY_MAX: '1000000000',
   // Each configuration logs in once; repeated runs within the window must not be refused.
-  LOGIN_MAX_PER_ACCOUNT: '1000',
   LOGIN_MAX_PER_ADDRESS: '1000',
   // One token serves a whole configuration, however long its scenarios take.
   ACCESS_TOKEN_TTL_S: '86400',

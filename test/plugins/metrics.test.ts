@@ -31,8 +31,8 @@ test('a slow MongoDB command is logged by shape, never with its values', async (
   await things.insertMany(Array.from({ length: 2000 }, (_, i) => ({ agencyId: secret, n: i })))
   await things.find({ agencyId: secret, n: { $gte: 10 } }, { maxTimeMS: 1000 }).sort({ n: -1 }).limit(5).toArray()
 
-  const slow = lines.map((line) => JSON.parse(line) as { msg: string, slowQuery?: { command: string, shape: unknown } })
-    .filter((entry) => entry.msg === 'slow MongoDB command' && entry.slowQuery?.command === 'find')
+  const slow = lines.map((line) => JSON.parse(line) as { msg: string, slowQuery?: { collection: string, command: string, shape: unknown } })
+    .filter((entry) => entry.msg === 'slow MongoDB command' && entry.slowQuery?.collection === 'things' && entry.slowQuery.command === 'find')
   t.ok(slow.length >= 1, 'the find was logged as slow')
   t.same(slow[0]!.slowQuery!.shape, { filter: { agencyId: '?', n: { $gte: '?' } }, sort: { n: -1 }, projection: [] })
   t.notOk(lines.some((line) => line.includes(secret)), 'no value reaches the log')
