@@ -7,6 +7,7 @@ import type { Db } from 'mongodb'
 import { buildApp } from '../../app.ts'
 import { loadConfig } from '../../config.ts'
 import type { StackUrls } from '../stack.ts'
+import { MAX_ACCOUNTS_TRIED } from '../../plugins/app/sessions.ts'
 import { createDemoAgency, DEMO_LOGINS, type DemoLogin } from './demo-portfolio.ts'
 
 export { DEMO_LOGINS }
@@ -16,7 +17,9 @@ export type DemoOutcome = 'created' | 'exists' | 'skipped'
 
 /** Creates the demo agency in this app's databases unless its owner exists. */
 export async function seedDemo (app: FastifyInstance, options: { onlyIntoEmpty?: boolean, now?: Date } = {}): Promise<DemoOutcome> {
-  if ((await app.repos.users.globalFindByEmailForLogin(DEMO_LOGIN.email, 1)).length > 0) return 'exists'
+  // An email may have accounts at several agencies: the demo is the agency it owns.
+  const accounts = await app.repos.users.globalFindByEmailForLogin(DEMO_LOGIN.email, MAX_ACCOUNTS_TRIED)
+  if (accounts.some((user) => user.role === 'owner')) return 'exists'
   if (options.onlyIntoEmpty === true && (await app.repos.agencies.adminIds(null, 1)).length > 0) return 'skipped'
   await createDemoAgency(app, options.now)
   return 'created'
@@ -49,7 +52,7 @@ export async function seedDemoInto (urls: StackUrls, options: { onlyIntoEmpty?: 
 
 /** npm run seed -- --fresh: removes the demo agency and everything of it, so it is made again. */
 export async function removeDemo (db: Db): Promise<boolean> {
-  const owner = await db.collection('users').findOne({ email: DEMO_LOGIN.email }, { projection: { agencyId: 1 } })
+  const owner = await db.collection('users').findOne({ email: DEMO_LOGIN.email, role: 'owner' }, { projection: { agencyId: 1 } })
   if (owner === null) return false
   const agencyId = owner.agencyId
   for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) await db.collection(name).deleteMany({ agencyId })

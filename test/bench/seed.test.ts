@@ -197,8 +197,10 @@ test('the demo agency: made through the API, a login per role, a correct dashboa
   t.equal(await seedDemo(app), 'exists', 'a second run changes nothing')
 
   const [owner] = DEMO_LOGINS
-  const agencyId = (await app.repos.users.globalFindByEmailForLogin(owner!.email, 1))[0]!.agencyId
+  const agencyId = (await app.repos.users.globalFindByEmailForLogin(owner!.email, 10)).find((user) => user.role === 'owner')!.agencyId
   const db = app.mongo.db!
+  const written = await db.collection('users').findOne({ agencyId, role: 'owner' })
+  t.same(Object.keys(XS.users![0]!).sort(), Object.keys(written!).sort(), 'seeded users have the fields sign-up writes')
   const count = (collection: string, filter: Document = {}) => db.collection(collection).countDocuments({ agencyId, ...filter })
   t.equal(await count('properties'), 6)
   t.equal(await count('units'), 30)
