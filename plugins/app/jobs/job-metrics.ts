@@ -14,12 +14,15 @@ const QUEUE_DEPTH_SQL = `
          count(*) FILTER (WHERE attempts >= max_attempts) AS failed
     FROM graphile_worker.jobs`
 
+/** Job run-time buckets in seconds: the API's latency buckets, then minutes for long exports. */
+export const JOB_DURATION_BUCKETS = [...LATENCY_BUCKETS, 60, 300, 900]
+
 export function recordJobMetrics (events: WorkerEvents, registry: Registry): void {
   const duration = new promClient.Histogram({
     name: 'haven_job_duration_seconds',
     help: 'Job run time by task and outcome (success, error)',
     labelNames: ['task', 'outcome'] as const,
-    buckets: [...LATENCY_BUCKETS, 60, 300, 900],
+    buckets: JOB_DURATION_BUCKETS,
     registers: [registry]
   })
   const permanentFailures = new promClient.Counter({
