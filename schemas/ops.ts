@@ -47,6 +47,9 @@ export const PerformanceReport = Type.Object({
   from: Type.String({ format: 'date-time' }),
   to: Type.String({ format: 'date-time' }),
   generatedAt: Type.String({ format: 'date-time' }),
+  totals: Type.Object({
+    requests: Type.Number(), perSecond: Type.Number(), errorRate: Share('5xx / requests'), p50Ms: Ms(), p95Ms: Ms(), p99Ms: Ms()
+  }, { description: 'every route of every instance' }),
   instances: Type.Array(Instance),
   routes: Type.Array(Type.Object({
     method: Type.String(), route: Type.String({ description: 'the route pattern' }), requests: Type.Number(), perSecond: Type.Number(),
@@ -83,4 +86,37 @@ export const PerformanceReport = Type.Object({
       shed: Type.Number(), instances: Type.Number()
     }))
   })
+})
+
+const Probe = Type.Object({ status: Type.String(), required: Type.Boolean(), latencyMs: Type.Integer(), error: Type.Optional(Type.String()) })
+
+export const Pools = Type.Object({
+  instance: Type.String({ description: 'the instance that answered (the state below is its own)' }),
+  mongodb: Type.Object({
+    maxPoolSize: Type.Integer(), minPoolSize: Type.Integer(), waitQueueTimeoutMs: Type.Integer(),
+    servers: Type.Array(Type.Object({ address: Type.String(), open: Type.Integer(), checkedOut: Type.Integer(), waiting: Type.Integer({ description: 'operations waiting for a connection now' }) })),
+    probe: Probe
+  }),
+  postgres: Type.Object({ max: Type.Integer(), total: Type.Integer(), idle: Type.Integer(), waiting: Type.Integer(), probe: Probe }),
+  redis: Type.Object({ status: Type.String({ description: 'the client\'s connection state (ready, connecting, reconnecting…)' }), cacheBreaker: Type.String(), probe: Probe }),
+  history: Type.Array(Type.Object({
+    minute: Type.String({ format: 'date-time' }), instances: Type.Number(), mongoCheckouts: Type.Number(),
+    mongoWaits: Type.Number({ description: 'check-outs that waited 1 ms or more, every instance' }), mongoWaitQueueMax: Type.Number(),
+    mongoCheckoutFailures: Type.Number(), pgWaitingMax: Type.Number()
+  }), { description: 'the last hour, per minute, every instance' })
+})
+
+const Usage = Type.Union([Type.Object({ ops: Type.Number(), since: Type.Union([Type.String(), Type.Null()]) }), Type.Null()], { description: '$indexStats: operations since the server started' })
+const Key = Type.Record(Type.String(), Type.Unknown())
+
+export const Indexes = Type.Object({
+  drift: Type.Array(Type.String(), { description: 'what `npm run migrate -- --check` reports: missing, different or undeclared indexes' }),
+  collections: Type.Array(Type.Object({
+    collection: Type.String(),
+    declared: Type.Array(Type.Object({
+      name: Type.String(), key: Key, state: Type.Enum(['present', 'missing', 'different']), difference: Type.Optional(Type.String()), usage: Usage
+    })),
+    undeclared: Type.Array(Type.Object({ name: Type.String(), key: Key, usage: Usage })),
+    unused: Type.Array(Type.String(), { description: 'present, and no operation used them' })
+  }))
 })

@@ -5,12 +5,16 @@
 // MAX_PENDING intervals are kept); the minutes past OPS_RETENTION_DAYS are
 // deleted hourly by whichever process gets there first.
 // OBSERVABILITY=metrics or off: this process writes nothing (the report still
-// reads what others wrote).
+// reads what others wrote). Beside the report, the operator's other views: pools
+// and index insight.
 import fp from 'fastify-plugin'
 import os from 'node:os'
 import { Collector, type Interval } from './collector.ts'
 import { deleteExpired, writeInterval } from './store.ts'
 import { generateReport, type PerformanceReport, type WindowName } from './report.ts'
+import { poolsNow, type PoolsView } from './pools.ts'
+import { compareIndexes, describeDrift, type CollectionIndexes } from '../../../migrations/mongo/drift.ts'
+import { indexes as declaredIndexes } from '../../../migrations/mongo/indexes.ts'
 
 export { WINDOWS, type WindowName, type PerformanceReport } from './report.ts'
 
@@ -22,6 +26,10 @@ declare module 'fastify' {
       /** writes what this process saw since the last flush (also run on its timer and at close) */
       flush: () => Promise<void>
       generate: (window: WindowName) => Promise<PerformanceReport>
+      /** the connection pools now, and MongoDB's waits over the last hour */
+      pools: () => Promise<PoolsView>
+      /** the declared MongoDB indexes against the database's, with their use */
+      indexes: () => Promise<{ drift: string[], collections: CollectionIndexes[] }>
     }
   }
 }
@@ -93,6 +101,11 @@ export default fp(async function opsReport (fastify) {
   fastify.decorate('opsReport', {
     instance,
     flush,
-    generate: (window) => generateReport({ pool, prometheusUrl: config.PROMETHEUS_URL }, window)
+    generate: (window) => generateReport({ pool, prometheusUrl: config.PROMETHEUS_URL }, window),
+    pools: () => poolsNow(fastify, instance),
+    indexes: async () => {
+      const collections = await compareIndexes(fastify.mongo.db!, declaredIndexes, config.MONGODB_QUERY_TIMEOUT_MS)
+      return { drift: describeDrift(collections), collections }
+    }
   })
-}, { name: 'ops-report', dependencies: ['postgres', 'mongodb', 'redis', 'metrics', 'dashboard-cache'] })
+}, { name: 'ops-report', dependencies: ['postgres', 'mongodb', 'redis', 'metrics', 'dashboard-cache', 'under-pressure'] })

@@ -5,7 +5,7 @@
 import type { Pool } from 'pg'
 import { LATENCY_BUCKETS } from '../../external/metrics.ts'
 import { JOB_DURATION_BUCKETS } from '../jobs/job-metrics.ts'
-import { quantile } from './histogram.ts'
+import { addInto, quantile } from './histogram.ts'
 import { alertsFrom, type Alerts } from './alerts.ts'
 
 export const WINDOWS = { '5m': 300, '1h': 3_600, '24h': 86_400, '7d': 604_800 } as const
@@ -102,12 +102,24 @@ export async function generateReport ({ pool, prometheusUrl }: ReportOptions, wi
   const processTrendAt = new Map(processTrend.map((row) => [row.at.getTime(), row]))
   const steps = [...new Set([...routeTrend, ...cacheTrend, ...processTrend].map((row) => row.at.getTime()))].sort((a, b) => a - b)
   const routeTrendAt = new Map(routeTrend.map((row) => [row.at.getTime(), row]))
+  const all = { requests: 0, serverErrors: 0, buckets: [] as number[] }
+  for (const row of routes) {
+    all.requests += row.requests
+    all.serverErrors += row.server_errors
+    addInto(all.buckets, row.buckets)
+  }
 
   return {
     window,
     from: from.toISOString(),
     to: to.toISOString(),
     generatedAt: new Date().toISOString(),
+    totals: {
+      requests: all.requests,
+      perSecond: all.requests / windowS,
+      errorRate: ratio(all.serverErrors, all.requests),
+      ...percentiles(LATENCY_BUCKETS, all.buckets)
+    },
     instances: latest.map((row) => {
       const w = windowOf.get(row.instance)!
       return {

@@ -2,7 +2,8 @@
 // dependency limits every route answers 503 with Retry-After, except those that
 // must keep answering (liveness, metrics) which set a no-op pressureHandler, and
 // the operator's views (config.operatorOnly) when the operator asks: that is when
-// they are read. Every shed request is counted by reason (haven_shed_requests_total).
+// they are read. Every shed request is counted by reason (haven_shed_requests_total),
+// and each dependency's last probe is a gauge (haven_dependency_up).
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import underPressure from '@fastify/under-pressure'
@@ -33,6 +34,15 @@ export default fp(async function pressure (fastify) {
     help: 'Requests refused with 503 by load shedding, by reason (eventLoopDelay, eventLoopUtilization, heapUsedBytes, rssBytes, healthCheck)',
     labelNames: ['reason'] as const,
     registers: [fastify.metricsRegistry]
+  })
+  new promClient.Gauge({
+    name: 'haven_dependency_up',
+    help: 'Whether the dependency answered its last probe (1) or not (0), by dependency (mongodb, postgres, redis)',
+    labelNames: ['dependency'] as const,
+    registers: [fastify.metricsRegistry],
+    async collect () {
+      for (const [dependency, result] of Object.entries(await probe())) this.set({ dependency }, result.status === 'up' ? 1 : 0)
+    }
   })
   const overloaded = Object.assign(new Error('Service Unavailable'), { statusCode: 503, code: 'FST_UNDER_PRESSURE' })
 
