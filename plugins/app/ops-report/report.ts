@@ -14,6 +14,7 @@ export type WindowName = keyof typeof WINDOWS
 const STEP_S: Record<WindowName, number> = { '5m': 60, '1h': 60, '24h': 600, '7d': 3_600 }
 const SLOWEST_SHAPES = 20
 const TOP_AGENCIES = 10
+const QUERIES_AT_ONCE = 3
 
 const ms = (seconds: number | null) => seconds === null ? null : Math.round(seconds * 100_000) / 100
 const ratio = (part: number, whole: number) => whole === 0 ? null : part / whole
@@ -88,7 +89,16 @@ export async function generateReport ({ pool, prometheusUrl }: ReportOptions, wi
   const to = new Date()
   const from = new Date(to.getTime() - WINDOWS[window] * 1000)
   const step = STEP_S[window]
-  const rows = async <T>(sql: string, params: unknown[] = [from]) => (await pool.query<T & Record<string, unknown>>(sql, params)).rows as T[]
+  // At most QUERIES_AT_ONCE of the pool's connections (jobs and requests share it): the
+  // queries take turns in that many lanes.
+  const lanes = Array.from({ length: QUERIES_AT_ONCE }, () => Promise.resolve() as Promise<unknown>)
+  let next = 0
+  const rows = <T>(sql: string, params: unknown[] = [from]): Promise<T[]> => {
+    const lane = next++ % QUERIES_AT_ONCE
+    const result = lanes[lane]!.then(async () => (await pool.query<T & Record<string, unknown>>(sql, params)).rows as T[])
+    lanes[lane] = result.catch(() => undefined)
+    return result
+  }
   const [routes, queries, caches, jobs, agencies, latest, perInstance, routeTrend, cacheTrend, processTrend, alerts] = await Promise.all([
     rows<RouteRow>(SQL.routes), rows<QueryRow>(SQL.queries), rows<CacheRow>(SQL.caches), rows<JobRow>(SQL.jobs), rows<AgencyRow>(SQL.agencies),
     rows<LatestRow>(SQL.latest), rows<WindowRow>(SQL.perInstance), rows<TrendRow>(SQL.routeTrend, [from, step]),
