@@ -69,6 +69,8 @@ test('the pools: MongoDB per server, PostgreSQL and Redis, and MongoDB waits per
   t.ok(pools.postgres.total >= 1)
   t.equal(pools.redis.status, 'ready')
   t.equal(pools.redis.cacheBreaker, 'closed')
-  t.equal(pools.history.length, 1, 'this minute')
-  t.ok(pools.history[0].mongoCheckouts >= 10, `check-outs counted (${pools.history[0].mongoCheckouts})`)
+  // This minute, and the one before if the clock-aligned flush ran in between.
+  t.ok(pools.history.length >= 1 && pools.history.length <= 2, 'the minutes this instance saw')
+  const checkouts = pools.history.reduce((sum: number, minute: { mongoCheckouts: number }) => sum + minute.mongoCheckouts, 0)
+  t.ok(checkouts >= 10, `check-outs counted (${checkouts})`)
 })

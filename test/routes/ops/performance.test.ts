@@ -1,6 +1,7 @@
 // GET /ops/performance: every instance's per-minute aggregates, read back from
 // PostgreSQL, whichever instance answers.
 import { test } from 'tap'
+import pg from 'pg'
 import type { Task } from 'graphile-worker'
 import { build, testContext, type App } from '../../helper.ts'
 import { signup } from '../../support/session.ts'
@@ -73,7 +74,7 @@ test('the report covers every instance: routes, query shapes, caches, processes 
   t.equal(process.breaker.state, 'closed')
   t.equal(process.pools.redis.status, 'ready')
   t.ok(process.pools.postgres.total >= 1)
-  t.ok(body.trend.points.length >= 1 && body.trend.points.some((p: { requests: number }) => p.requests >= 23), 'the trend has the minute')
+  t.ok(body.trend.points.reduce((sum: number, p: { requests: number }) => sum + p.requests, 0) >= 23, 'the trend has the requests')
   t.same(body.alerts, { available: false, reason: 'PROMETHEUS_URL is not set', active: [], firedInWindow: [] })
 })
 
@@ -108,12 +109,15 @@ test('minutes past the retention are deleted; a flush PostgreSQL refused is writ
   const context = await testContext(t)
   const proxy = await proxyFor(context.env.DATABASE_URL!)
   t.teardown(() => proxy.close())
-  const app = await context.build({ env: { DATABASE_URL: proxy.url(context.env.DATABASE_URL!), OPS_RETENTION_DAYS: '7' } })
-  await app.pg.query(`INSERT INTO ops.cache_minutes VALUES (now() - interval '8 days', 'old', 'dashboard-l1', 1, 0, 0, 0, 0),
+  // Written before the app starts: its first flush, whenever it comes, runs the cleanup.
+  const client = new pg.Client({ connectionString: context.env.DATABASE_URL })
+  await client.connect()
+  await client.query(`INSERT INTO ops.cache_minutes VALUES (now() - interval '8 days', 'old', 'dashboard-l1', 1, 0, 0, 0, 0),
     (now() - interval '6 days', 'recent', 'dashboard-l1', 1, 0, 0, 0, 0)`)
-  await app.inject({ method: 'GET', url: '/health/live' })
+  await client.end()
+  const app = await context.build({ env: { DATABASE_URL: proxy.url(context.env.DATABASE_URL!), OPS_RETENTION_DAYS: '7' } })
   await app.opsReport.flush()
-  const { rows } = await app.pg.query<{ instance: string }>('SELECT DISTINCT instance FROM ops.cache_minutes ORDER BY instance')
+  const { rows } = await app.pg.query<{ instance: string }>("SELECT DISTINCT instance FROM ops.cache_minutes WHERE instance IN ('old', 'recent') ORDER BY instance")
   t.same(rows.map((row) => row.instance), ['recent'], 'the 8-day-old minute is gone, the 6-day-old one stays')
 
   const owner = await signup(app, 'Offline Lettings')
