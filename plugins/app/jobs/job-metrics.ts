@@ -73,22 +73,19 @@ export function recordQueueDepth (pool: Pool, registry: Registry): void {
       for (const state of STATES) this.set({ state }, Number(row[state]))
     }
   })
-  new promClient.Gauge({
-    name: 'haven_job_oldest_ready_age_seconds',
-    help: 'How long the oldest job that could run has waited for a worker (0: none waiting)',
-    registers: [registry],
-    async collect () {
-      const row = await queue()
-      if (row !== undefined) this.set(Number(row.oldest_ready_s))
-    }
-  })
-  new promClient.Gauge({
-    name: 'haven_job_longest_running_seconds',
-    help: 'How long the job locked longest ago has been running (0: none running)',
-    registers: [registry],
-    async collect () {
-      const row = await queue()
-      if (row !== undefined) this.set(Number(row.longest_running_s))
-    }
-  })
+  const ages = [
+    ['haven_job_oldest_ready_age_seconds', 'How long the oldest job that could run has waited for a worker (0: none waiting)', 'oldest_ready_s'],
+    ['haven_job_longest_running_seconds', 'How long the job locked longest ago has been running (0: none running)', 'longest_running_s']
+  ] as const
+  for (const [name, help, column] of ages) {
+    new promClient.Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect () {
+        const row = await queue()
+        if (row !== undefined) this.set(Number(row[column]))
+      }
+    })
+  }
 }
