@@ -1,6 +1,6 @@
 // Builds the Haven app: third-party wrappers, then our decorators, then routes.
 import path from 'node:path'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import autoload from '@fastify/autoload'
 import fp from 'fastify-plugin'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -28,6 +28,8 @@ export function serverOptions (config: Config): FastifyServerOptions {
       },
       ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } } : {})
     },
+    // plugins/app/request-log.ts writes one line per request, with its route, agency and user.
+    logController: new LogController({ disableRequestLogging: true }),
     // Read by requestIdOf, which vets the caller's value before it reaches a log line.
     requestIdHeader: false,
     genReqId: requestIdOf,

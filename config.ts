@@ -80,6 +80,21 @@ export const ConfigSchema = Type.Object({
     description: 'benchmark baseline only (npm run bench): cache off, rollups off, lists served without secondary indexes'
   }),
 
+  // --- operators' view: /ops/, /metrics and the cross-instance performance report ---
+  OPS_TOKEN: Type.String({
+    default: '',
+    pattern: '^([\\x21-\\x7e]{32,})?$',
+    description: 'the platform operator\'s bearer token for /ops/ and /metrics (32+ printable characters); empty: both answer 404 to everyone'
+  }),
+  METRICS_PUBLIC: Type.Boolean({ default: false, description: '/metrics without the operator token, for a private scrape network only' }),
+  OBSERVABILITY: Type.Enum(['full', 'metrics', 'off'], {
+    default: 'full',
+    description: 'full: metrics and the report\'s per-minute aggregates; metrics: no aggregates; off: no per-request metrics either (the bench\'s cost baseline)'
+  }),
+  OPS_AGGREGATE_INTERVAL_MS: Type.Integer({ minimum: 1_000, maximum: 60_000, default: 60_000, description: 'how often a process writes its aggregates to PostgreSQL' }),
+  OPS_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 90, default: 7, description: 'how long the aggregates are kept' }),
+  PROMETHEUS_URL: Type.String({ default: '', pattern: '^(https?://.+)?$', description: 'Prometheus the report asks for active and fired alerts; empty: the report has none' }),
+
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, default: 4 }),
   WORKER_POLL_INTERVAL_MS: Milliseconds(2_000, 'fallback poll; jobs are normally picked up via LISTEN/NOTIFY'),
   SHUTDOWN_GRACE_MS: Milliseconds(25_000, 'drain limit for requests and running jobs')

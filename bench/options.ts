@@ -7,10 +7,12 @@ import { SCENARIOS } from './scenarios/index.ts'
 import type { Scenario } from './scenarios/types.ts'
 
 export const USAGE = `usage: npm run bench -- [scenario…] [--scale XS|S|M|L] [--connections N] [--duration S] [--rounds N] [--warmup S]
-                     [--quick] [--seed N] [--database NAME] [--out DIR] [--reference]
+                     [--quick] [--seed N] [--database NAME] [--out DIR] [--reference] [--observability]
 scenarios: ${SCENARIOS.map((s) => s.name).join(', ')} (default: all)
 --quick: scale XS, 2 connections, 2 rounds of 1 s, no warm-up (the test suite's smoke run)
---reference: also write the report to bench/results/reference/ (committed; the README quotes it)`
+--reference: also write the report to bench/results/reference/ (committed; the README quotes it)
+--observability: what observability costs: Haven optimised (metrics and the report's aggregates), metrics-only
+                 and observability-off in place of unoptimised`
 
 export interface BenchOptions {
   scenarios: Scenario[]
@@ -21,6 +23,8 @@ export interface BenchOptions {
   load: LoadSettings
   outDir: string
   reference: boolean
+  /** run metrics-only and observability-off instead of unoptimised */
+  observability: boolean
 }
 
 const DEFAULTS = { connections: 10, durationS: 10, rounds: 3, warmupS: 3 }
@@ -49,7 +53,8 @@ export function parseOptions (argv: string[]): BenchOptions {
       seed: { type: 'string' },
       database: { type: 'string' },
       out: { type: 'string' },
-      reference: { type: 'boolean', default: false }
+      reference: { type: 'boolean', default: false },
+      observability: { type: 'boolean', default: false }
     }
   })
   const base = values.quick ? QUICK : DEFAULTS
@@ -69,6 +74,7 @@ export function parseOptions (argv: string[]): BenchOptions {
       warmupS: integer('warmup', values.warmup, base.warmupS, 0)
     },
     outDir: path.resolve(values.out ?? path.join(import.meta.dirname, 'results')),
-    reference: values.reference
+    reference: values.reference,
+    observability: values.observability
   }
 }

@@ -7,6 +7,7 @@
 // MONGODB_URL, DATABASE_URL and REDIS_URL (and REDIS_KEY_PREFIX) in the environment replace the
 // bench stack's servers, as for npm run seed.
 import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { MongoClient, type Db } from 'mongodb'
 import type pg from 'pg'
 import { migrate, migrationPool } from '../migrations/index.ts'
@@ -77,12 +78,13 @@ interface Session {
   runs: BenchRun[]
 }
 
-function targetFor (server: ServerProcess, plan: SeedPlan, auth: Record<string, string>): Target {
+function targetFor (server: ServerProcess, plan: SeedPlan, auth: Record<string, string>, opsToken = ''): Target {
   return {
     baseUrl: server.baseUrl,
     plan,
     agency: plan.agencies[0]!,
     auth,
+    opsAuth: { authorization: `Bearer ${opsToken}` },
     async fetchJson (path, init = {}) {
       const response = await fetch(`${server.baseUrl}${path}`, {
         method: init.method ?? 'GET',
@@ -121,6 +123,7 @@ async function drive (session: Session, server: ServerProcess, scenario: Scenari
   if (interrupted) throw new Error('interrupted')
   // What the server reports after the load is a fact for the report, not a reason to lose it.
   const finished = await (load.finish?.() ?? Promise.resolve({})).catch((err: Error) => ({ finishError: err.message }))
+  const scrape = scenario.server === 'haven' ? await scrapeSize(target).catch((err: Error) => ({ scrapeError: err.message })) : {}
   const { rounds, mongoCpuPct, loadGeneratorCpuPct, loadAverageBefore, ...figures } = measured
   session.runs.push({
     scenario: scenario.name,
@@ -128,9 +131,17 @@ async function drive (session: Session, server: ServerProcess, scenario: Scenari
     connections: settings.connections,
     durationS: settings.durationS,
     ...figures,
-    extra: { summary: scenario.summary, scanDominated: scenario.scanDominated, rounds: settings.rounds, warmupS: settings.warmupS, perRound: rounds, mongoCpuPct, loadGeneratorCpuPct, loadAverageBefore, ...load.extra, ...finished }
+    extra: { summary: scenario.summary, scanDominated: scenario.scanDominated, rounds: settings.rounds, warmupS: settings.warmupS, perRound: rounds, mongoCpuPct, loadGeneratorCpuPct, loadAverageBefore, ...load.extra, ...finished, ...scrape }
   })
   log(`${label}: ${Math.round(measured.rps).toLocaleString('en-US')} req/s, p99 ${measured.latencyMs.p99} ms, ${measured.errors} errors, server CPU ${measured.cpuPct} %, RSS ${measured.rssPeakMB} MB`)
+}
+
+/** /metrics after the load, as Prometheus would read it: its size and how many series it holds. */
+async function scrapeSize (target: Target): Promise<{ scrapeBytes: number, scrapeSeries: number }> {
+  const response = await fetch(`${target.baseUrl}/metrics`, { headers: target.opsAuth, signal: AbortSignal.timeout(10_000) })
+  if (!response.ok) throw new Error(`/metrics answered ${response.status}`)
+  const text = await response.text()
+  return { scrapeBytes: Buffer.byteLength(text), scrapeSeries: text.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length }
 }
 
 async function withServer (start: () => Promise<ServerProcess>, use: (server: ServerProcess) => Promise<void>): Promise<void> {
@@ -157,12 +168,13 @@ async function runHaven (session: Session, config: HavenConfig, db: Db, pool: pg
   if (scenarios.length === 0) return
   log(`${config}: ${config === 'unoptimised' ? 'dropping the secondary indexes' : 'applying the indexes'}`)
   await migrate(db, pool, { unoptimised: config === 'unoptimised' })
-  await withServer(() => startHaven(config, { urls, mongoUrl, redisKeyPrefix: process.env.REDIS_KEY_PREFIX ?? `bench:${db.databaseName}:` }), async (server) => {
+  const opsToken = randomBytes(32).toString('base64url')
+  await withServer(() => startHaven(config, { urls, mongoUrl, redisKeyPrefix: process.env.REDIS_KEY_PREFIX ?? `bench:${db.databaseName}:`, opsToken }), async (server) => {
     const agency = session.plan.agencies[0]!
     const tokens = await targetFor(server, session.plan, {}).fetchJson('/v1/auth/login', {
       method: 'POST', body: { email: agency.ownerEmail, password: session.plan.password }
     }) as { accessToken: string }
-    const target = targetFor(server, session.plan, { authorization: `Bearer ${tokens.accessToken}` })
+    const target = targetFor(server, session.plan, { authorization: `Bearer ${tokens.accessToken}` }, opsToken)
     for (const scenario of scenarios) await drive(session, server, scenario, config, target)
   })
 }
@@ -185,8 +197,14 @@ async function main (): Promise<void> {
     busy = true
     await runCeilings(session)
     await runHaven(session, 'optimised', db, pool, urls, mongoUrl)
-    unoptimisedIndexes = true
-    await runHaven(session, 'unoptimised', db, pool, urls, mongoUrl)
+    if (options.observability) {
+      // The cost of observability: the same server with less of it, in the same run.
+      await runHaven(session, 'metrics-only', db, pool, urls, mongoUrl)
+      await runHaven(session, 'observability-off', db, pool, urls, mongoUrl)
+    } else {
+      unoptimisedIndexes = true
+      await runHaven(session, 'unoptimised', db, pool, urls, mongoUrl)
+    }
 
     const report: BenchReport = { createdAt: new Date().toISOString(), commit: gitCommit(), node: process.version, mongodb, scale: options.scale, runs: session.runs }
     const written = await writeReport(report, {

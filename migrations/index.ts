@@ -6,7 +6,8 @@ import pg from 'pg'
 import { Logger, runMigrations } from 'graphile-worker'
 import { applyIndexes, type IndexReport } from './mongo/apply.ts'
 import { indexes } from './mongo/indexes.ts'
-import { applySqlMigrations } from './postgres/apply.ts'
+import { applySqlMigrations, pendingSqlMigrations } from './postgres/apply.ts'
+import { compareIndexes, describeDrift } from './mongo/drift.ts'
 
 export interface MigrationReport { mongo: IndexReport, postgres: string[] }
 
@@ -20,8 +21,10 @@ export function migrationPool (databaseUrl: string): pg.Pool {
   return pool
 }
 
+const SQL_DIR = path.join(import.meta.dirname, 'postgres')
+
 export async function migratePostgres (pool: pg.Pool): Promise<string[]> {
-  const applied = await applySqlMigrations(pool, path.join(import.meta.dirname, 'postgres'))
+  const applied = await applySqlMigrations(pool, SQL_DIR)
   await runMigrations({ pgPool: pool, logger: silent })
   return applied
 }
@@ -44,4 +47,13 @@ async function dropSecondaryIndexes (db: Db): Promise<IndexReport> {
   const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name))
   for (const name of Object.keys(indexes)) if (existing.has(name)) await db.collection(name).dropIndexes()
   return { created: [], rebuilt: [], unchanged: [], undeclared: [] }
+}
+
+/**
+ * What a migration would change, without changing anything: MongoDB indexes missing,
+ * different from their declaration or not declared, and SQL files not applied yet.
+ */
+export async function migrationDrift (db: Db, pool: pg.Pool): Promise<string[]> {
+  const [collections, pending] = await Promise.all([compareIndexes(db, indexes, 30_000), pendingSqlMigrations(pool, SQL_DIR)])
+  return [...describeDrift(collections), ...pending.map((file) => `postgres: ${file} not applied`)]
 }

@@ -3,8 +3,8 @@ import { Type } from 'typebox'
 const Probe = Type.Object({
   status: Type.Enum(['up', 'down']),
   required: Type.Boolean({ description: 'a required dependency down makes the instance not ready' }),
-  latencyMs: Type.Integer(),
-  error: Type.Optional(Type.String())
+  latencyMs: Type.Optional(Type.Integer({ description: 'operator only (OPS_TOKEN)' })),
+  error: Type.Optional(Type.String({ description: 'operator only (OPS_TOKEN): what the probe said' }))
 })
 
 export const Liveness = Type.Object({ status: Type.Literal('ok') })

@@ -16,9 +16,10 @@ process.stderr.write(`${describeReport(await migrateUrls(urls.MONGODB_URL, urls.
 // An empty database gets the demo agency, made by the app itself (npm run seed does the same).
 const demo = await seedDemoInto(urls, { onlyIntoEmpty: true })
 
-// A local signing key, made once and kept with the dev data, so logins survive restarts.
-async function devJwtSecret (): Promise<string> {
-  const file = path.join(root, '.data', 'dev', 'jwt-secret')
+// Local secrets (the signing key, the operator's token), made once and kept with the dev
+// data, so logins and the operator's proxy survive restarts.
+async function devSecret (name: string): Promise<string> {
+  const file = path.join(root, '.data', 'dev', name)
   try {
     return (await readFile(file, 'utf8')).trim()
   } catch {
@@ -30,8 +31,10 @@ async function devJwtSecret (): Promise<string> {
 }
 
 const port = process.env.PORT ?? '3000'
-const env = { NODE_ENV: 'development', HAVEN_ROLE: 'all', LOG_LEVEL: 'info', JWT_SECRET: await devJwtSecret(), ...process.env, ...urls, PORT: port }
-process.stderr.write(`\nHaven API on http://127.0.0.1:${port}  (docs: /docs, readiness: /health/ready, metrics: /metrics)\n` +
+const opsToken = await devSecret('ops-token')
+const env = { NODE_ENV: 'development', HAVEN_ROLE: 'all', LOG_LEVEL: 'info', JWT_SECRET: await devSecret('jwt-secret'), OPS_TOKEN: opsToken, ...process.env, ...urls, PORT: port }
+process.stderr.write(`\nHaven API on http://127.0.0.1:${port}  (docs: /docs, readiness: /health/ready)\n` +
+  `Operator's views (/ops/, /metrics): OPS_TOKEN=${opsToken} npm run ops-proxy, then http://127.0.0.1:9400/ops/\n` +
   (demo === 'skipped' ? '' : `Demo agency${demo === 'created' ? ' (just created)' : ''}: POST /v1/auth/login with\n${describeDemoLogins()}\n`) + '\n')
 
 const server = spawn(process.execPath, ['--watch', '--watch-preserve-output', 'server.ts'], { cwd: root, env, stdio: 'inherit' })

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { stackDown, stackUp } from './stack.ts'
+import { ensureOpsTools } from './stack/ops-tools.ts'
 import { dropLeftoverDatabases, dropTemplate, prepareTemplate } from '../test/support/databases.ts'
 import { countResults } from './tap-summary.ts'
 
@@ -27,7 +28,8 @@ function run (command: string, args: string[], env: NodeJS.ProcessEnv = process.
 const summaryFile = path.join(root, '.tap', 'summary.txt')
 await rm(summaryFile, { force: true }) // never report a previous run's line
 
-const urls = await stackUp('test')
+// Prometheus, promtool, amtool and Chromium: the operators' tools some tests run for real.
+const [urls] = await Promise.all([stackUp('test'), ensureOpsTools('test')])
 // This run's id names its databases, so runs sharing a server never collide.
 const runId = String(process.pid)
 const env = { ...process.env, ...urls, HAVEN_TEST_RUN: runId }

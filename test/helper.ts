@@ -55,6 +55,8 @@ export async function testContext (t: Test): Promise<TestContext> {
     PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0',
     PRESSURE_MAX_EVENT_LOOP_UTILIZATION: '0',
     JWT_SECRET: randomBytes(32).toString('base64url'),
+    // /metrics and /ops/ are the operator's: test/support/operator.ts sends this.
+    OPS_TOKEN: randomBytes(32).toString('base64url'),
     // The cheapest argon2id the schema allows: tests hash many passwords.
     PASSWORD_HASH_MEMORY_KIB: '1024'
   }

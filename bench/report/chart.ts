@@ -4,7 +4,7 @@
 import type { BenchReport, BenchRun } from './contract.ts'
 import { isScanDominated } from './markdown.ts'
 
-const COLOURS: Record<BenchRun['config'], string> = { baseline: '#8a8f98', optimised: '#1f77b4', unoptimised: '#ff7f0e' }
+const COLOURS: Record<BenchRun['config'], string> = { baseline: '#8a8f98', optimised: '#1f77b4', unoptimised: '#ff7f0e', 'metrics-only': '#2ca02c', 'observability-off': '#9467bd' }
 const CONFIG_ORDER = Object.keys(COLOURS)
 const BAR = 18
 const GAP = 6

@@ -2,13 +2,16 @@
 // is it, checked by the harness's test. Keep it stable; put anything new in a run's `extra`.
 import { Type, type Static } from 'typebox'
 
-export const CONFIGS = ['optimised', 'unoptimised', 'baseline'] as const
+export const CONFIGS = ['optimised', 'unoptimised', 'baseline', 'metrics-only', 'observability-off'] as const
 
 const Milliseconds = Type.Number({ minimum: 0 })
 
 export const BenchRun = Type.Object({
   scenario: Type.String({ minLength: 1 }),
-  /** baseline: a ceiling server; optimised / unoptimised: Haven with HAVEN_UNOPTIMISED false / true */
+  /**
+   * baseline: a ceiling server; optimised / unoptimised: Haven with HAVEN_UNOPTIMISED false / true;
+   * metrics-only / observability-off (--observability): optimised Haven with OBSERVABILITY=metrics / off
+   */
   config: Type.Enum(CONFIGS),
   connections: Type.Integer({ minimum: 1 }),
   /** duration of one measured round */

@@ -36,6 +36,7 @@ function describeRun (run: BenchRun): string {
     typeof extra.hitRate === 'number' ? `cache hit rate ${(extra.hitRate * 100).toFixed(1)} % over ${String(extra.cacheReads)} reads, ${String(extra.payments)} payments` : undefined,
     typeof extra.page === 'number' ? `page ${extra.page} reached (${String(extra.itemsBefore)} items before it)` : undefined,
     typeof extra.city === 'string' ? `city ${extra.city}, ${String(extra.items)} items on the page` : undefined,
+    typeof extra.scrapeBytes === 'number' ? `/metrics after the load ${(extra.scrapeBytes / 1024).toFixed(1)} KB, ${String(extra.scrapeSeries)} series` : undefined,
     `load generator CPU ${percent(extra.loadGeneratorCpuPct)}`,
     `MongoDB CPU ${percent(extra.mongoCpuPct)}`,
     typeof extra.loadAverageBefore === 'number' ? `load average ${extra.loadAverageBefore} before` : undefined

@@ -1,7 +1,7 @@
 // Dashboard reads with writes interleaved: each connection records a payment
 // (which invalidates the agency's dashboards everywhere) every READS_PER_WRITE
 // reads. extra.hitRate is the cache's own count over the load (warm-up included),
-// from the admin cache-stats route: the share of reads answered from L1.
+// from the operator's cache-stats route: the share of reads answered from L1.
 import type { Request } from 'autocannon'
 import type { Scenario, Target } from './types.ts'
 import { datasetMonth } from './dashboard-cached.ts'
@@ -13,7 +13,7 @@ interface Window { requests: number, hit: number, stale: number }
 interface Stats { caches: Array<{ cache: string, windows: Record<'15m', Window> }> }
 
 async function l1Counts (target: Target): Promise<Window> {
-  const stats = await target.fetchJson('/v1/admin/cache-stats', { headers: target.auth }) as Stats
+  const stats = await target.fetchJson('/ops/cache-stats', { headers: target.opsAuth }) as Stats
   return stats.caches.find((c) => c.cache === 'dashboard-l1')!.windows['15m']
 }
 

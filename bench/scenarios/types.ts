@@ -14,6 +14,8 @@ export interface Target {
   agency: AgencyPlan
   /** Authorization header of the agency's owner (haven only) */
   auth: Record<string, string>
+  /** Authorization header of the platform operator, for /metrics and /ops/ (haven only) */
+  opsAuth: Record<string, string>
   /** one request before the load, to find ids and cursors; throws unless it answers 2xx */
   fetchJson: (path: string, init?: { method?: string, body?: unknown, headers?: Record<string, string> }) => Promise<unknown>
 }

@@ -1,18 +1,28 @@
 // Haven under test: `node server.ts` in a process of its own, in the api role, with the
-// configuration being measured. Everything below except HAVEN_UNOPTIMISED is the same for
-// both configurations; each departure from the defaults says why.
+// configuration being measured. Everything below except HAVEN_UNOPTIMISED and OBSERVABILITY
+// is the same for every configuration; each departure from the defaults says why.
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import type { StackUrls } from '../../scripts/stack.ts'
 import { freePort, startServer, type ServerProcess } from './process.ts'
 
-export type HavenConfig = 'optimised' | 'unoptimised'
+export type HavenConfig = 'optimised' | 'unoptimised' | 'metrics-only' | 'observability-off'
+
+/** What each configuration sets: optimised is Haven as deployed (OBSERVABILITY=full). */
+const CONFIG_ENV: Record<HavenConfig, { HAVEN_UNOPTIMISED: string, OBSERVABILITY: string }> = {
+  optimised: { HAVEN_UNOPTIMISED: 'false', OBSERVABILITY: 'full' },
+  unoptimised: { HAVEN_UNOPTIMISED: 'true', OBSERVABILITY: 'full' },
+  'metrics-only': { HAVEN_UNOPTIMISED: 'false', OBSERVABILITY: 'metrics' },
+  'observability-off': { HAVEN_UNOPTIMISED: 'false', OBSERVABILITY: 'off' }
+}
 
 export interface HavenTarget {
   urls: StackUrls
   /** MONGODB_URL with the dataset's database */
   mongoUrl: string
   redisKeyPrefix: string
+  /** the server's OPS_TOKEN, so the harness can read /metrics and /ops/ */
+  opsToken: string
 }
 
 export const BENCH_SETTINGS = {
@@ -58,7 +68,8 @@ export async function startHaven (config: HavenConfig, target: HavenTarget): Pro
       REDIS_URL: target.urls.REDIS_URL,
       REDIS_KEY_PREFIX: target.redisKeyPrefix,
       JWT_SECRET: randomBytes(32).toString('base64url'),
-      HAVEN_UNOPTIMISED: String(config === 'unoptimised')
+      OPS_TOKEN: target.opsToken,
+      ...CONFIG_ENV[config]
     }
   })
 }

@@ -8,8 +8,20 @@ import type { Pool } from 'pg'
 const LOCK_KEY = 7_240_311 // arbitrary, fixed: "haven migrations"
 const FILE_PATTERN = /^\d{3,}_[a-z0-9_]+\.sql$/
 
+async function migrationFiles (dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((name) => FILE_PATTERN.test(name)).sort()
+}
+
+/** The files not applied yet (all of them on a database never migrated). */
+export async function pendingSqlMigrations (pool: Pool, dir: string): Promise<string[]> {
+  const { rows } = await pool.query<{ done: string[] | null }>(
+    "SELECT CASE WHEN to_regclass('haven_migrations') IS NULL THEN NULL ELSE (SELECT array_agg(id) FROM haven_migrations) END AS done")
+  const done = new Set(rows[0]?.done ?? [])
+  return (await migrationFiles(dir)).filter((file) => !done.has(file))
+}
+
 export async function applySqlMigrations (pool: Pool, dir: string): Promise<string[]> {
-  const files = (await readdir(dir)).filter((name) => FILE_PATTERN.test(name)).sort()
+  const files = await migrationFiles(dir)
   const client = await pool.connect()
   const applied: string[] = []
   try {

@@ -1,6 +1,8 @@
 // Driver command and pool monitoring: a duration histogram per collection and
-// command, pool gauges, and a slow-command log that carries the query's shape
-// (field names and operators) but never its values.
+// command, pool gauges and check-out waits, and a slow-command log that carries
+// the query's shape (field names and operators) but never its values. Listeners
+// (the performance report) hear of every finished command, and the pools' state
+// can be read at any time (the operator's /ops/pools).
 import type { FastifyBaseLogger } from 'fastify'
 import type { MongoClient, Document, CommandStartedEvent, CommandSucceededEvent, CommandFailedEvent } from 'mongodb'
 import type { Registry } from '@platformatic/prom-client'
@@ -15,6 +17,22 @@ interface MonitorOptions {
 
 interface InFlight { collection: string, command: Document }
 
+export interface FinishedCommand {
+  collection: string
+  commandName: string
+  /** the command as sent: for its shape, never to be logged as it is */
+  command: Document
+  durationMs: number
+  ok: boolean
+}
+
+export interface PoolState { address: string, open: number, checkedOut: number, waiting: number }
+
+export interface CommandMonitor {
+  onCommand: (listener: (finished: FinishedCommand) => void) => void
+  pools: () => PoolState[]
+}
+
 // Commands the driver sends for itself; they would drown the per-collection figures.
 const INTERNAL = new Set(['hello', 'isMaster', 'ismaster', 'ping', 'buildInfo', 'saslStart', 'saslContinue', 'endSessions', 'killCursors'])
 
@@ -24,7 +42,7 @@ function collectionOf (event: CommandStartedEvent): string {
   return typeof target === 'string' ? target : '-'
 }
 
-export function monitorCommands (client: MongoClient, { registry, log, slowMs }: MonitorOptions): void {
+export function monitorCommands (client: MongoClient, { registry, log, slowMs }: MonitorOptions): CommandMonitor {
   const duration = new promClient.Histogram({
     name: 'haven_mongodb_command_duration_seconds',
     help: 'MongoDB command duration by collection, command and outcome',
@@ -50,6 +68,13 @@ export function monitorCommands (client: MongoClient, { registry, log, slowMs }:
     labelNames: ['address', 'reason'] as const,
     registers: [registry]
   })
+  const checkoutWait = new promClient.Histogram({
+    name: 'haven_mongodb_pool_checkout_seconds',
+    help: 'Time an operation waited for a pooled connection (0 when one was idle)',
+    labelNames: ['address'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry]
+  })
   const poolCleared = new promClient.Counter({
     name: 'haven_mongodb_pool_cleared_total',
     help: 'Times a server pool was cleared after a network error or failover',
@@ -58,6 +83,16 @@ export function monitorCommands (client: MongoClient, { registry, log, slowMs }:
   })
 
   const inFlight = new Map<number, InFlight>()
+  const listeners: Array<(finished: FinishedCommand) => void> = []
+  const pools = new Map<string, PoolState>()
+  const poolOf = (address: string) => {
+    let pool = pools.get(address)
+    if (pool === undefined) {
+      pool = { address, open: 0, checkedOut: 0, waiting: 0 }
+      pools.set(address, pool)
+    }
+    return pool
+  }
 
   client.on('commandStarted', (event) => {
     if (INTERNAL.has(event.commandName)) return
@@ -69,6 +104,9 @@ export function monitorCommands (client: MongoClient, { registry, log, slowMs }:
     if (started === undefined) return
     inFlight.delete(event.requestId)
     duration.observe({ collection: started.collection, command: event.commandName, outcome }, event.duration / 1000)
+    for (const listener of listeners) {
+      listener({ collection: started.collection, commandName: event.commandName, command: started.command, durationMs: event.duration, ok: outcome === 'ok' })
+    }
     if (event.duration >= slowMs) {
       log.warn({
         slowQuery: {
@@ -83,17 +121,40 @@ export function monitorCommands (client: MongoClient, { registry, log, slowMs }:
   client.on('commandSucceeded', (event) => finish(event, 'ok'))
   client.on('commandFailed', (event) => finish(event, 'error'))
 
-  client.on('connectionCreated', (event) => connections.inc({ address: event.address, state: 'open' }))
-  client.on('connectionClosed', (event) => connections.dec({ address: event.address, state: 'open' }))
-  client.on('connectionCheckOutStarted', (event) => waiting.inc({ address: event.address }))
+  client.on('connectionCreated', (event) => {
+    poolOf(event.address).open++
+    connections.inc({ address: event.address, state: 'open' })
+  })
+  client.on('connectionClosed', (event) => {
+    poolOf(event.address).open--
+    connections.dec({ address: event.address, state: 'open' })
+  })
+  client.on('connectionCheckOutStarted', (event) => {
+    poolOf(event.address).waiting++
+    waiting.inc({ address: event.address })
+  })
   client.on('connectionCheckedOut', (event) => {
+    const pool = poolOf(event.address)
+    pool.waiting--
+    pool.checkedOut++
     waiting.dec({ address: event.address })
     connections.inc({ address: event.address, state: 'checked_out' })
+    checkoutWait.observe({ address: event.address }, event.durationMS / 1000)
   })
   client.on('connectionCheckOutFailed', (event) => {
+    poolOf(event.address).waiting--
     waiting.dec({ address: event.address })
     checkoutFailures.inc({ address: event.address, reason: String(event.reason) })
+    checkoutWait.observe({ address: event.address }, event.durationMS / 1000)
   })
-  client.on('connectionCheckedIn', (event) => connections.dec({ address: event.address, state: 'checked_out' }))
+  client.on('connectionCheckedIn', (event) => {
+    poolOf(event.address).checkedOut--
+    connections.dec({ address: event.address, state: 'checked_out' })
+  })
   client.on('connectionPoolCleared', (event) => poolCleared.inc({ address: event.address }))
+
+  return {
+    onCommand: (listener) => { listeners.push(listener) },
+    pools: () => [...pools.values()].map((pool) => ({ ...pool }))
+  }
 }

@@ -5,7 +5,14 @@
 import fp from 'fastify-plugin'
 import fastifyMongodb from '@fastify/mongodb'
 import { MongoClient } from 'mongodb'
-import { monitorCommands } from './command-monitor.ts'
+import { monitorCommands, type CommandMonitor } from './command-monitor.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** every finished command, and the pools' state (see command-monitor.ts) */
+    mongoMonitor: CommandMonitor
+  }
+}
 
 export default fp(async function mongodb (fastify) {
   const config = fastify.config
@@ -18,13 +25,16 @@ export default fp(async function mongodb (fastify) {
     waitQueueTimeoutMS: config.MONGODB_WAIT_QUEUE_TIMEOUT_MS,
     // A socket silent for longer than any allowed query is dead.
     socketTimeoutMS: config.MONGODB_QUERY_TIMEOUT_MS * 2,
-    monitorCommands: true
+    // OBSERVABILITY=off (the bench's baseline) measures the API without command monitoring.
+    monitorCommands: config.OBSERVABILITY !== 'off'
   })
-  monitorCommands(client, {
+  const monitor = monitorCommands(client, {
     registry: fastify.metricsRegistry,
     log: fastify.log,
     slowMs: config.MONGODB_SLOW_QUERY_MS
   })
+
+  fastify.decorate('mongoMonitor', monitor)
 
   await client.connect()
   fastify.addHook('onClose', () => client.close())

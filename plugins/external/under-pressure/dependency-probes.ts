@@ -1,6 +1,8 @@
 // One probe per dependency, each bounded by a timeout so a hung server answers
 // "down" quickly instead of holding the caller. MongoDB and PostgreSQL are
-// required; Redis is optional (the API degrades without it).
+// required; Redis is optional (the API degrades without it). Callers share one
+// round of probes for up to a second (sharedProbes): readiness is polled by load
+// balancers and anyone else, and must not cost a PostgreSQL connection a call.
 import type { FastifyInstance } from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -38,4 +40,21 @@ export async function probeDependencies (fastify: FastifyInstance): Promise<Prob
 
 export function requiredUp (report: ProbeReport): boolean {
   return Object.values(report).every((result) => !result.required || result.status === 'up')
+}
+
+/**
+ * probeAll, run at most once per maxAgeMs however many call: a caller gets the last
+ * round while it is younger than that, else waits for the round in flight (one at a time).
+ */
+export function sharedProbes (probeAll: () => Promise<ProbeReport>, maxAgeMs: number): () => Promise<ProbeReport> {
+  let last: { report: ProbeReport, at: number } | undefined
+  let running: Promise<ProbeReport> | undefined
+  return async () => {
+    if (last !== undefined && performance.now() - last.at < maxAgeMs) return last.report
+    running ??= probeAll().then((report) => {
+      last = { report, at: performance.now() }
+      return report
+    }).finally(() => { running = undefined })
+    return await running
+  }
 }
