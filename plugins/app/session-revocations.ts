@@ -58,6 +58,8 @@ export default fp(async function sessionRevocations (fastify) {
 
   let subscribed = false
   let lastCatchUp = 0
+  /** up to when this instance is sure it heard every revocation: its last re-read, or when its subscription dropped */
+  let knownUntil = 0
   let catchingUp: Promise<void> | null = null
 
   async function readSince (since: Date): Promise<void> {
@@ -77,6 +79,7 @@ export default fp(async function sessionRevocations (fastify) {
       try {
         await readSince(new Date(since))
         lastCatchUp = startedAt
+        knownUntil = Math.max(knownUntil, startedAt)
       } catch (err) {
         fastify.log.warn({ err }, 'session revocations: re-reading recent revocations from MongoDB failed; retrying')
       } finally {
@@ -100,7 +103,15 @@ export default fp(async function sessionRevocations (fastify) {
       return catchUp()
     }).catch(() => undefined)
   })
-  subscriber.on('close', () => { subscribed = false })
+  // Until the drop every message arrived, so the instance stays current while it
+  // re-reads at once and then polls (without this, the time since the last re-read,
+  // up to CATCH_UP_SUBSCRIBED_MS, counted against it and failed requests at once).
+  subscriber.on('close', () => {
+    if (!subscribed) return
+    subscribed = false
+    knownUntil = Date.now()
+    catchUp().catch(() => undefined)
+  })
   subscriber.on('message', (_channel: string, raw: string) => {
     const message = JSON.parse(raw) as Message
     apply(message.userId, message.sessionVersion)
@@ -119,7 +130,7 @@ export default fp(async function sessionRevocations (fastify) {
 
   fastify.decorate('sessionRevocations', {
     minimumVersion: (userId) => minimum.get(userId)?.version ?? 0,
-    current: () => subscribed || Date.now() - lastCatchUp <= pollMs * STALE_AFTER_POLLS,
+    current: () => subscribed || Date.now() - knownUntil <= pollMs * STALE_AFTER_POLLS,
     async revoked (userId, sessionVersion) {
       const message: Message = { userId: userId.toHexString(), sessionVersion }
       apply(message.userId, sessionVersion)

@@ -124,3 +124,18 @@ test('with Redis down, revocations arrive from MongoDB within SESSION_REVOCATION
   for (const started = Date.now(); back !== 200 && Date.now() - started < 20_000; await sleep(200)) back = (await get(cut, another.accessToken)).statusCode
   t.equal(back, 200, 'serves again once it can read revocations')
 })
+
+test('Redis going away does not fail requests while the instance catches up from MongoDB', async (t) => {
+  const { proxyFor } = await import('../support/tcp-proxy.ts')
+  const context = await testContext(t)
+  const redisProxy = await proxyFor(context.env.REDIS_URL!)
+  t.teardown(() => redisProxy.close())
+  const app = await context.build({ env: { REDIS_URL: redisProxy.url(context.env.REDIS_URL!), CACHE_OP_TIMEOUT_MS: '200', SESSION_REVOCATION_POLL_MS: '300' } })
+  const owner = await signup(app)
+  // Subscribed, the instance re-reads only every 30 s: its last re-read is now older than three polls.
+  await sleep(1_500)
+  redisProxy.cut()
+  const statuses = new Set<number>()
+  for (const started = Date.now(); Date.now() - started < 2_000; await sleep(50)) statuses.add((await get(app, owner.accessToken)).statusCode)
+  t.same([...statuses], [200], 'every request answered while Redis was away')
+})
