@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { IsoDate, IsoDateTime, Money, ObjectIdString, PageQuery, SortParam } from './common.ts'
+import { IsoDate, IsoDateTime, Money, MONTH_PATTERN, ObjectIdString, PageQuery, SortParam } from './common.ts'
 
 const Description = Type.String({ minLength: 1, maxLength: 500 })
 
@@ -9,7 +9,7 @@ export const Charge = Type.Object({
   propertyId: ObjectIdString,
   unitId: ObjectIdString,
   kind: Type.Enum(['rent', 'fee', 'deposit', 'utility', 'repair', 'other']),
-  period: Type.Union([Type.String({ pattern: '^\\d{4}-\\d{2}$' }), Type.Null()], { description: 'YYYY-MM for rent' }),
+  period: Type.Union([Type.String({ pattern: MONTH_PATTERN }), Type.Null()], { description: 'YYYY-MM for rent' }),
   description: Description,
   dueDate: IsoDate,
   amount: Money,

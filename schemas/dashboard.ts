@@ -1,12 +1,12 @@
 import { Type, type Static } from 'typebox'
-import { IsoDateTime, Money, ObjectIdString } from './common.ts'
+import { IsoDateTime, Money, MONTH_PATTERN, ObjectIdString } from './common.ts'
 import { Aging } from './balance.ts'
 
 export const WIDGETS = ['portfolio', 'leases', 'rent', 'outstanding', 'history', 'maintenance', 'payments'] as const
 export type Widget = typeof WIDGETS[number]
 
 const Count = Type.Integer({ minimum: 0 })
-const Period = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'a month, YYYY-MM' })
+const Period = Type.String({ pattern: MONTH_PATTERN, description: 'a month, YYYY-MM' })
 const Rate = Type.Union([Type.Number({ minimum: 0 }), Type.Null()], { description: 'null when there is nothing to divide by' })
 const Signed = Type.Integer({ description: 'integer minor units' })
 
