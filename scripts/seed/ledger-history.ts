@@ -4,7 +4,7 @@
 // arrears that are still open. Only the facts are made up here; the totals and, downstream,
 // every allocation and read model come from the application's own money code (settlementOf,
 // chargeDocs, paymentDocs, contributionOf).
-import type { LedgerChargeRecord, LedgerPaymentRecord, LedgerRecord } from '../../plugins/app/repositories/ledgers.ts'
+import { NOTHING_FOLDED, type LedgerChargeRecord, type LedgerPaymentRecord, type LedgerRecord } from '../../plugins/app/repositories/ledgers.ts'
 import type { ChargeKind } from '../../plugins/app/repositories/charges.ts'
 import type { PaymentMethod } from '../../plugins/app/repositories/payments.ts'
 import { periodOf } from '../../plugins/app/ledger/rent-schedule.ts'
@@ -152,7 +152,7 @@ export function ledgerOf (agency: AgencyPlan, lease: LeasePlan, plan: SeedPlan):
   if (charges.length === 0 && payments.length === 0) return null
   charges.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
   payments.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
-  const settlement = settlementOf({ charges, payments })
+  const settlement = settlementOf({ charges, payments, carried: NOTHING_FOLDED })
   const stamps = [...charges.flatMap((c) => c.voidedAt === null ? [c.createdAt] : [c.createdAt, c.voidedAt]), ...payments.flatMap((p) => p.reversedAt === null ? [p.createdAt] : [p.createdAt, p.reversedAt])]
   return {
     _id: lease.id,
@@ -162,6 +162,7 @@ export function ledgerOf (agency: AgencyPlan, lease: LeasePlan, plan: SeedPlan):
     version: changes,
     charges,
     payments,
+    carried: NOTHING_FOLDED,
     totalCharged: settlement.totalCharged,
     totalPaid: settlement.totalPaid,
     outstanding: settlement.outstanding,
