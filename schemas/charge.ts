@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { IsoDate, IsoDateTime, Money, MONTH_PATTERN, ObjectIdString, PageQuery, SortParam } from './common.ts'
+import { calendarDate, IsoDate, IsoDateTime, Money, ObjectIdString, PageQuery, SortParam } from './common.ts'
 
 const Description = Type.String({ minLength: 1, maxLength: 500 })
 
@@ -9,7 +9,7 @@ export const Charge = Type.Object({
   propertyId: ObjectIdString,
   unitId: ObjectIdString,
   kind: Type.Enum(['rent', 'fee', 'deposit', 'utility', 'repair', 'other']),
-  period: Type.Union([Type.String({ pattern: MONTH_PATTERN }), Type.Null()], { description: 'YYYY-MM for rent' }),
+  period: Type.Union([Type.String({ pattern: '^\\d{4}-\\d{2}$' }), Type.Null()], { description: 'YYYY-MM for rent' }),
   description: Description,
   dueDate: IsoDate,
   amount: Money,
@@ -28,7 +28,7 @@ export const ChargeCreate = Type.Object({
   kind: Type.Enum(['fee', 'utility', 'repair', 'other'], { description: 'rent and deposits are raised by the lease itself' }),
   description: Description,
   amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000_00 }),
-  dueDate: IsoDate
+  dueDate: calendarDate()
 }, { additionalProperties: false })
 
 export const ChargePatch = Type.Object({

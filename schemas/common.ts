@@ -7,6 +7,9 @@ export const ObjectIdString = Type.String({ pattern: '^[a-f0-9]{24}$', descripti
 // Every date and instant the API takes lies in one calendar range, so no input can
 // make a scheduled job work through centuries (a lease starting in year 100 would
 // raise tens of thousands of months of rent) or a month list grow without end.
+// Inputs use instant() and calendarDate(); responses use IsoDateTime and IsoDate,
+// which carry no range: a document stored before the range existed still reads
+// (the serializer checks a union's branches against their schema).
 export const CALENDAR_MIN = '1900-01-01'
 export const CALENDAR_MAX = '2099-12-31'
 /** The first and last instant of the range, as ajv's formatMinimum/formatMaximum compare them. */
@@ -25,8 +28,8 @@ export function calendarDate (description = 'a calendar date, YYYY-MM-DD (UTC)')
   return Type.String({ format: 'date', formatMinimum: CALENDAR_MIN, formatMaximum: CALENDAR_MAX, description: `${description}; ${CALENDAR_MIN} to ${CALENDAR_MAX}` })
 }
 
-export const IsoDateTime = instant()
-export const IsoDate = calendarDate()
+export const IsoDateTime = Type.String({ format: 'date-time' })
+export const IsoDate = Type.String({ format: 'date', description: 'a calendar date, YYYY-MM-DD (UTC)' })
 /** Integer minor units (cents); the currency is the agency's. */
 export const Money = Type.Integer({ minimum: 0, maximum: 1_000_000_000_00, description: 'integer minor units (cents)' })
 export const Name = Type.String({ minLength: 1, maxLength: 200 })

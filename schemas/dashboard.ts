@@ -6,13 +6,13 @@ export const WIDGETS = ['portfolio', 'leases', 'rent', 'outstanding', 'history',
 export type Widget = typeof WIDGETS[number]
 
 const Count = Type.Integer({ minimum: 0 })
-const Period = Type.String({ pattern: MONTH_PATTERN, description: 'a month, YYYY-MM' })
+const Period = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'a month, YYYY-MM' })
 const Rate = Type.Union([Type.Number({ minimum: 0 }), Type.Null()], { description: 'null when there is nothing to divide by' })
 const Signed = Type.Integer({ description: 'integer minor units' })
 
 export const DashboardQuery = Type.Object({
   include: Type.Optional(Type.String({ pattern: `^(${WIDGETS.join('|')})(,(${WIDGETS.join('|')}))*$`, description: `comma-separated widgets (default all): ${WIDGETS.join(', ')}` })),
-  period: Type.Optional(Period)
+  period: Type.Optional(Type.String({ pattern: MONTH_PATTERN, description: 'a month, YYYY-MM (default the current one)' }))
 }, { additionalProperties: false })
 
 export const Dashboard = Type.Object({

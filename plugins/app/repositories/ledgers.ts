@@ -138,9 +138,15 @@ export class LedgersRepository {
     return batch.map((record) => withCarried(record)!)
   }
 
-  /** Repair job: ledgers (any agency) whose projections have lagged since before a cutoff. */
-  async adminDirtyBefore (cutoff: Date, limit: number): Promise<LedgerRecord[]> {
-    const batch = await this.collection.find({ dirtySince: { $lt: cutoff } }, { ...this.options('adminDirtyBefore'), projection: PROJECTION }).limit(limit).toArray()
+  /** Repair job: the agencies with a ledger whose projections have lagged since before a cutoff. */
+  async adminAgenciesWithDirty (cutoff: Date): Promise<ObjectId[]> {
+    return await this.collection.distinct('agencyId', { dirtySince: { $lt: cutoff } }, this.options('adminAgenciesWithDirty'))
+  }
+
+  /** Repair job: a page of the agency's ledgers lagging since before a cutoff, in _id order after a position. */
+  async dirtyBefore (agencyId: ObjectId, cutoff: Date, after: ObjectId | null, limit: number): Promise<LedgerRecord[]> {
+    const filter = { agencyId, dirtySince: { $lt: cutoff }, ...(after === null ? {} : { _id: { $gt: after } }) }
+    const batch = await this.collection.find(filter, { ...this.options('dirtyBefore'), projection: PROJECTION }).sort({ _id: 1 }).limit(limit).toArray()
     return batch.map((record) => withCarried(record)!)
   }
 }
