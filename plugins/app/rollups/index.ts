@@ -14,7 +14,7 @@ import { promClient } from '../../external/metrics.ts'
 import type { AgencySummaryRecord, LatestPayment, RecountedWidget, RecountedWidgets } from '../repositories/agency-summaries.ts'
 import { LATEST_PAYMENTS, monthsOf, type MonthFigures } from '../repositories/agency-summaries.ts'
 import { addContribution, contributionDelta, contributionOf, emptyContribution, shownPayments, type MoneyContribution } from './money-contribution.ts'
-import { leaseEnds, NO_OPEN_REQUESTS, NO_UNITS, pick, priorityCounts, resolutionStats, unitCounts, type DashboardSource } from './source.ts'
+import { leaseEnds, NO_OPEN_REQUESTS, NO_UNITS, pick, priorityCounts, rangeOf, resolutionStats, unitCounts, type DashboardSource } from './source.ts'
 
 const RESOLUTION_WINDOW_MS = 30 * 86_400_000
 const MAX_RESOLUTIONS = 5_000
@@ -112,13 +112,15 @@ export default fp(async function rollups (fastify) {
     const [properties, units, ends, maintenanceOpen, resolutions, money] = await Promise.all([
       count(agencyId, 'properties'), count(agencyId, 'units'), count(agencyId, 'leaseEnds'), count(agencyId, 'maintenanceOpen'), count(agencyId, 'resolutions'), moneyFromLedgers(agencyId)
     ])
+    const months = monthsOf(money.total)
     return {
       properties, units, leaseEnds: ends, maintenanceOpen, resolutions,
       outstandingByDueDay: Object.fromEntries(money.total.outstandingByDueDay),
       outstanding: money.total.outstanding,
       credit: money.total.credit,
       latestPayments: money.latest,
-      months: pick(monthsOf(money.total), periods)
+      months: pick(months, periods),
+      dataMonths: rangeOf(Object.keys(months))
     }
   }
 
@@ -144,7 +146,8 @@ export default fp(async function rollups (fastify) {
       outstanding: s.outstanding ?? 0,
       credit: s.credit ?? 0,
       latestPayments: s.latestPayments ?? [],
-      months: pick(s.months ?? {}, periods)
+      months: pick(s.months ?? {}, periods),
+      dataMonths: rangeOf(Object.keys(s.months ?? {}))
     }
   }
 
