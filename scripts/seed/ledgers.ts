@@ -14,7 +14,7 @@ const NOTHING_MOVED: ReadonlySet<string> = new Set()
 
 export const ledgers: Generator<LedgerRecord> = {
   collection: 'ledgers',
-  version: 3,
+  version: 4,
   count: (agency, context) => censusOf(agency, context).counts.ledgers!,
   * generate (agency, context) {
     for (const ledger of ledgersOf(agency, context)) yield foldLedger(ledger, settlementOf(ledger), context.plan.anchor, NOTHING_MOVED) ?? ledger

@@ -4,7 +4,7 @@
 import { test } from 'tap'
 import { ObjectId } from 'mongodb'
 import { NOTHING_FOLDED, type LedgerChargeRecord, type LedgerPaymentRecord, type LedgerRecord } from '../../plugins/app/repositories/ledgers.ts'
-import { FOLD_AFTER_ITEMS, foldLedger } from '../../plugins/app/ledger/fold.ts'
+import { FOLD_AFTER_ITEMS, FOLD_ALL_AFTER_ITEMS, foldLedger } from '../../plugins/app/ledger/fold.ts'
 import { settlementOf } from '../../plugins/app/ledger/read-models.ts'
 import { contributionOf } from '../../plugins/app/rollups/money-contribution.ts'
 import type { Settlement } from '../../plugins/app/ledger/allocate.ts'
@@ -73,7 +73,7 @@ function problems (ledger: LedgerRecord, folded: LedgerRecord): string[] {
 test('a folded ledger settles what it keeps exactly as before, with every total and month', async (t) => {
   const random = prng(13)
   let folds = 0
-  for (let round = 0; round < 60; round++) {
+  for (let round = 0; round < 40; round++) {
     let ledger = randomLedger(random, FOLD_AFTER_ITEMS + 1 + Math.floor(random() * 1_500), 200 + Math.floor(random() * 2_000))
     // Fold, add a year and a half to it, fold again: a lease's life.
     for (let step = 0; step < 3; step++) {
@@ -93,7 +93,7 @@ test('a folded ledger settles what it keeps exactly as before, with every total 
       ledger = { ...folded, charges: [...folded.charges, ...more.charges], payments: [...folded.payments, ...more.payments] }
     }
   }
-  t.ok(folds > 120, `${folds} folds, none moved a cent`)
+  t.ok(folds > 80, `${folds} folds, none moved a cent`)
 })
 
 test('only items dated before the horizon fold, unless the ledger is very long; items a change moved stay', async (t) => {
@@ -107,9 +107,9 @@ test('only items dated before the horizon fold, unless the ledger is very long; 
   t.ok(foldedItems.every(([, date]) => date.getTime() < horizon), 'every folded item is dated before the horizon')
   t.equal(folded.carried.charges + folded.carried.payments, foldedItems.length, 'and counted')
 
-  const long = randomLedger(random, 5_500, 300)
+  const long = randomLedger(random, FOLD_ALL_AFTER_ITEMS + 500, 300)
   const longFolded = foldLedger(long, settlementOf(long), NOW, new Set())!
-  t.ok(longFolded.charges.length + longFolded.payments.length < 5_500 / 2, 'past 5,000 items, recent settled items fold too')
+  t.ok(longFolded.charges.length + longFolded.payments.length < (FOLD_ALL_AFTER_ITEMS + 500) / 2, `past ${FOLD_ALL_AFTER_ITEMS} items, recent settled items fold too`)
 
   const firstPayment = [...ledger.payments].filter((p) => !p.reversed).sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime())[0]!
   const keep = foldLedger(ledger, settlementOf(ledger), NOW, new Set([firstPayment._id.toHexString()]))

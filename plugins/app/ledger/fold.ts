@@ -32,7 +32,7 @@ import { byDue, byReceipt, type Settlement } from './allocate.ts'
 
 export const FOLD_AFTER_ITEMS = 1_000
 export const FOLD_HORIZON_MONTHS = 12
-export const FOLD_ALL_AFTER_ITEMS = 5_000
+export const FOLD_ALL_AFTER_ITEMS = 2_000
 export const MAX_LIVE_ITEMS = 10_000
 export const MAX_LEDGER_BYTES = 8 * 1024 * 1024
 export const HARD_LEDGER_BYTES = 12 * 1024 * 1024
