@@ -11,6 +11,20 @@ import { tenanciesOf } from '../../scripts/seed/tenancies.ts'
 import { isLongLedger, LONG_LEDGER_ITEMS } from '../../scripts/seed/ledger-history.ts'
 
 const DEBT = 100_000_000
+const ATTEMPTS = 5
+
+/** A write before the load, retried while the server still sheds the previous scenario's requests (503). */
+async function retriedWhileBusy (send: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await send()
+      return
+    } catch (err) {
+      if (attempt === ATTEMPTS || !/answered 503/.test((err as Error).message)) throw err
+      await new Promise((resolve) => setTimeout(resolve, 2_000))
+    }
+  }
+}
 
 /** The ids of the agency's long leases, worked out from the dataset's plan as the seed made them. */
 function longLeases (target: Target): string[] {
@@ -32,7 +46,7 @@ export const paymentsPostLongLedger: Scenario = {
     if (ids.length === 0) throw new Error('payments-post-long-ledger needs the long leases of the dataset\'s largest agency')
     const today = new Date().toISOString().slice(0, 10)
     for (const leaseId of ids) {
-      await target.fetchJson('/v1/charges', { method: 'POST', headers: target.auth, body: { leaseId, kind: 'other', description: 'Bench: a debt the load settles', amount: DEBT, dueDate: today } })
+      await retriedWhileBusy(() => target.fetchJson('/v1/charges', { method: 'POST', headers: target.auth, body: { leaseId, kind: 'other', description: 'Bench: a debt the load settles', amount: DEBT, dueDate: today } }))
     }
     const { request, leases } = await paymentRequest(target, ids)
     return { requests: [request], extra: { leases, itemsPerLease: LONG_LEDGER_ITEMS } }
