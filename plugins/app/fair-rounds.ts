@@ -6,6 +6,8 @@
 // aside for the rest of the run: counted (haven_job_items_set_aside_total by
 // task and reason), logged with its ids, never blocking the items after it; an
 // agency whose share itself fails (its batch query) is set aside the same way.
+// walk() is the common case: items that leave their query once done (a lease
+// ended, a ledger repaired), a page of them per share.
 import fp from 'fastify-plugin'
 import type { ObjectId } from 'mongodb'
 import { promClient } from '../external/metrics.ts'
@@ -20,11 +22,25 @@ export interface RoundsOptions {
 
 export interface RoundsReport { rounds: number, agencies: number, agenciesSetAside: number, stopped: boolean }
 
+/** Work that leaves its query once done (a lease ended, a ledger repaired): walked a page per share. */
+export interface Walk<T extends { _id: ObjectId }> {
+  share: number
+  /** the agency's next items after a position, in _id order */
+  page: (agencyId: ObjectId, after: ObjectId | null, limit: number) => Promise<T[]>
+  each: (item: T) => Promise<void>
+  /** after each share, with how many of its items were done */
+  afterShare?: (agencyId: ObjectId, done: number) => Promise<void>
+}
+
+export interface WalkReport extends RoundsReport { done: number, setAside: number }
+
 declare module 'fastify' {
   interface FastifyInstance {
     fairRounds: {
       /** Runs rounds until no agency has work left (or `stop` says so). */
       run: (task: string, agencyIds: readonly ObjectId[], share: Share, options?: RoundsOptions) => Promise<RoundsReport>
+      /** Rounds over items that leave their query once done; only items set aside are stepped past. */
+      walk: <T extends { _id: ObjectId }>(task: string, agencyIds: readonly ObjectId[], walk: Walk<T>) => Promise<WalkReport>
       /** Counts and logs an item a task sets aside after it failed. */
       setAside: (task: string, err: unknown, context: Record<string, string>) => void
     }
@@ -77,5 +93,31 @@ export default fp(async function fairRounds (fastify) {
     return { rounds, agencies: agencyIds.length, agenciesSetAside, stopped: false }
   }
 
-  fastify.decorate('fairRounds', { run, setAside })
+  async function walk<T extends { _id: ObjectId }> (task: string, agencyIds: readonly ObjectId[], work: Walk<T>): Promise<WalkReport> {
+    let done = 0
+    let setAsideItems = 0
+    const after = new Map<string, ObjectId>()
+    const report = await run(task, agencyIds, async (agencyId) => {
+      const agency = agencyId.toHexString()
+      const page = await work.page(agencyId, after.get(agency) ?? null, work.share)
+      let doneHere = 0
+      for (const item of page) {
+        try {
+          await work.each(item)
+          doneHere++
+        } catch (err) {
+          setAsideItems++
+          setAside(task, err, { agencyId: agency, itemId: item._id.toHexString() })
+        }
+      }
+      done += doneHere
+      await work.afterShare?.(agencyId, doneHere)
+      if (page.length < work.share) return false
+      after.set(agency, page.at(-1)!._id)
+      return true
+    })
+    return { ...report, done, setAside: setAsideItems }
+  }
+
+  fastify.decorate('fairRounds', { run, walk, setAside })
 }, { name: 'fair-rounds', dependencies: ['metrics'] })

@@ -8,18 +8,10 @@ import { FOLD_AFTER_ITEMS, FOLD_ALL_AFTER_ITEMS, foldLedger } from '../../plugin
 import { settlementOf } from '../../plugins/app/ledger/read-models.ts'
 import { contributionOf } from '../../plugins/app/rollups/money-contribution.ts'
 import type { Settlement } from '../../plugins/app/ledger/allocate.ts'
+import { prng } from '../support/prng.ts'
 
 const DAY = 86_400_000
 const NOW = new Date('2026-06-15T12:00:00.000Z')
-
-function prng (seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6D2B79F5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 /** A lease's history over `days` before NOW: charges and payments of random sizes, some voided or reversed. */
 function randomLedger (random: () => number, items: number, days: number, end = NOW): LedgerRecord {

@@ -10,6 +10,7 @@ import { taskHelpers } from '../../support/crash.ts'
 import { reconcileRollups } from '../../../jobs/reconcile-rollups.ts'
 import type { App } from '../../helper.ts'
 import { scrape } from '../../support/scrape.ts'
+import { prng } from '../../support/prng.ts'
 
 const period = () => new Date().toISOString().slice(0, 7)
 const daysFromNow = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10)
@@ -18,16 +19,6 @@ async function dashboardOf (caller: Caller): Promise<Record<string, unknown>> {
   const response = await caller.get('/v1/dashboard')
   if (response.statusCode !== 200) throw new Error(`dashboard: ${response.statusCode} ${response.body}`)
   return withoutClock(response.json())
-}
-
-// A tiny deterministic generator: the same writes on every run.
-function prng (seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6D2B79F5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
 }
 
 test('the dashboard equals a brute-force recomputation after every kind of write', async (t) => {
