@@ -12,6 +12,8 @@ import { scrape } from '../support/scrape.ts'
 import { createTaskList } from '../../jobs/index.ts'
 import { generateRentCharges } from '../../jobs/generate-rent-charges.ts'
 import { MAX_LIVE_ITEMS } from '../../plugins/app/ledger/fold.ts'
+import { reasonOf } from '../../plugins/app/fair-rounds.ts'
+import { codedError } from '../../plugins/app/error-handler.ts'
 
 const monthStart = (monthsAgo: number) => {
   const now = new Date()
@@ -140,4 +142,12 @@ test('end-expired-leases, mark-overdue-charges, repair-ledger-projections, recon
     t.same(warmed.sort(), [a.agencyId, b.agencyId].sort(), 'both active agencies were tried')
     t.equal(await setAsideMetric(app, 'warm-dashboards', 'ERROR'), 1)
   })
+})
+
+test('a set-aside item is counted under a bounded reason', async (t) => {
+  t.equal(reasonOf(codedError(409, 'LEDGER_FULL', 'full')), 'LEDGER_FULL', 'our error codes')
+  t.equal(reasonOf(new Error('Document is larger than the maximum size 16777216')), 'DOCUMENT_TOO_LARGE', 'a document over MongoDB\'s limit, as the driver refuses it')
+  t.equal(reasonOf(Object.assign(new Error('object to insert exceeds the maximum size'), { code: 10334 })), 'DOCUMENT_TOO_LARGE', 'as the server says it')
+  t.equal(reasonOf(new Error('connection reset')), 'ERROR', 'anything else')
+  t.equal(reasonOf(Object.assign(new Error('x'), { code: 'FST_ERR_X' })), 'ERROR', 'never a framework code')
 })
