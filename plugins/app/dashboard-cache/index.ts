@@ -6,8 +6,9 @@
 // variants in each level: an agency asking for ever more variants only pushes
 // out its own (L1 keeps its most recently read, Redis drops the one computed
 // longest ago), never another agency's. L1 holds the agencies read most
-// recently, as many as CACHE_L1_MAX entries allow at that quota. A write invalidates the agency's entries in Redis and,
-// through pub/sub, in every instance's L1. Redis calls go through a circuit
+// recently, as many as CACHE_L1_MAX entries allow at that quota. A write
+// invalidates the agency's entries in Redis and, through pub/sub, in every
+// instance's L1. Redis calls go through a circuit
 // breaker (opossum): when Redis fails or is slow, the cache goes straight to
 // MongoDB and no request waits longer than the cache budget.
 // A write does not leave a hole: the writing instance recomputes the variants
