@@ -50,6 +50,7 @@ export const ConfigSchema = Type.Object({
   CACHE_L2_TTL_MS: Milliseconds(60_000, 'Redis cache: fresh for this long'),
   CACHE_L2_STALE_MS: Milliseconds(300_000, 'Redis cache: then served stale while recomputed, for this long'),
   CACHE_BREAKER_RESET_MS: Milliseconds(5_000, 'after Redis failures, how long the cache bypasses it before trying again'),
+  CACHE_AGENCY_MAX_ENTRIES: Type.Integer({ minimum: 1, maximum: 1_000, default: 16, description: 'dashboard variants one agency may hold in each cache level (L1 and Redis)' }),
 
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 1_000, description: 'requests per window per client' }),
   RATE_LIMIT_WINDOW_MS: Milliseconds(60_000, 'rate-limit window'),

@@ -6,10 +6,11 @@ import pg from 'pg'
 import { Logger, runMigrations } from 'graphile-worker'
 import { applyIndexes, type IndexReport } from './mongo/apply.ts'
 import { indexes } from './mongo/indexes.ts'
+import { migrateLedgers, type LedgerMigrationReport } from './mongo/ledger-carried.ts'
 import { applySqlMigrations, pendingSqlMigrations } from './postgres/apply.ts'
 import { compareIndexes, describeDrift } from './mongo/drift.ts'
 
-export interface MigrationReport { mongo: IndexReport, postgres: string[] }
+export interface MigrationReport { mongo: IndexReport, ledgers: LedgerMigrationReport, postgres: string[] }
 
 const silent = new Logger(() => () => undefined)
 
@@ -39,8 +40,9 @@ export interface MigrateOptions {
 
 export async function migrate (db: Db, pool: pg.Pool, options: MigrateOptions = {}): Promise<MigrationReport> {
   const mongo = options.unoptimised === true ? await dropSecondaryIndexes(db) : await applyIndexes(db, indexes)
+  const ledgers = await migrateLedgers(db)
   const postgres = await migratePostgres(pool)
-  return { mongo, postgres }
+  return { mongo, ledgers, postgres }
 }
 
 async function dropSecondaryIndexes (db: Db): Promise<IndexReport> {

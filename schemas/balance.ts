@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { Money, ObjectIdString } from './common.ts'
+import { IsoDateTime, Money, ObjectIdString } from './common.ts'
 
 export const Aging = Type.Object({
   '0-30': Money,
@@ -15,7 +15,7 @@ export const Balance = Type.Object({
   outstanding: Money,
   credit: Money,
   aging: Aging,
-  asOf: Type.String({ format: 'date-time' })
+  asOf: IsoDateTime
 })
 
 export const LeaseBalance = Type.Object({ leaseId: ObjectIdString, ...Balance.properties })

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { IsoDate, IsoDateTime, Money, ObjectIdString, PageQuery, SortParam } from './common.ts'
+import { calendarDate, IsoDate, IsoDateTime, Money, ObjectIdString, PageQuery, SortParam } from './common.ts'
 
 const Description = Type.String({ minLength: 1, maxLength: 500 })
 
@@ -28,7 +28,7 @@ export const ChargeCreate = Type.Object({
   kind: Type.Enum(['fee', 'utility', 'repair', 'other'], { description: 'rent and deposits are raised by the lease itself' }),
   description: Description,
   amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000_00 }),
-  dueDate: IsoDate
+  dueDate: calendarDate()
 }, { additionalProperties: false })
 
 export const ChargePatch = Type.Object({

@@ -3,6 +3,31 @@
 import { Type, type TSchema } from 'typebox'
 
 export const ObjectIdString = Type.String({ pattern: '^[a-f0-9]{24}$', description: 'a 24-character hex id' })
+
+// Every date and instant the API takes lies in one calendar range, so no input can
+// make a scheduled job work through centuries (a lease starting in year 100 would
+// raise tens of thousands of months of rent) or a month list grow without end.
+// Inputs use instant() and calendarDate(); responses use IsoDateTime and IsoDate,
+// which carry no range: a document stored before the range existed still reads
+// (the serializer checks a union's branches against their schema).
+export const CALENDAR_MIN = '1900-01-01'
+export const CALENDAR_MAX = '2099-12-31'
+/** The first and last instant of the range, as ajv's formatMinimum/formatMaximum compare them. */
+const INSTANT_MIN = `${CALENDAR_MIN}T00:00:00.000Z`
+const INSTANT_MAX = `${CALENDAR_MAX}T23:59:59.999Z`
+/** Months (YYYY-MM) within the range. */
+export const MONTH_PATTERN = '^(19|20)\\d{2}-(0[1-9]|1[0-2])$'
+
+/** An instant (ISO 8601 date-time) within the calendar range. */
+export function instant (description?: string) {
+  return Type.String({ format: 'date-time', formatMinimum: INSTANT_MIN, formatMaximum: INSTANT_MAX, description: `${description === undefined ? '' : `${description}; `}${CALENDAR_MIN} to ${CALENDAR_MAX}` })
+}
+
+/** A calendar date (YYYY-MM-DD, UTC) within the calendar range. */
+export function calendarDate (description = 'a calendar date, YYYY-MM-DD (UTC)') {
+  return Type.String({ format: 'date', formatMinimum: CALENDAR_MIN, formatMaximum: CALENDAR_MAX, description: `${description}; ${CALENDAR_MIN} to ${CALENDAR_MAX}` })
+}
+
 export const IsoDateTime = Type.String({ format: 'date-time' })
 export const IsoDate = Type.String({ format: 'date', description: 'a calendar date, YYYY-MM-DD (UTC)' })
 /** Integer minor units (cents); the currency is the agency's. */
@@ -18,7 +43,7 @@ export const PAGE_LIMIT_DEFAULT = 25
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_LIMIT_MAX, default: PAGE_LIMIT_DEFAULT })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'nextCursor of the previous page' })),
-  updatedSince: Type.Optional(Type.String({ format: 'date-time', description: 'only items changed after this instant, oldest change first (incremental sync); archived items included' }))
+  updatedSince: Type.Optional(instant('only items changed after this instant, oldest change first (incremental sync); archived items included'))
 }
 
 export function Page<T extends TSchema> (item: T) {

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { IsoDateTime, Money, ObjectIdString } from './common.ts'
+import { IsoDateTime, Money, MONTH_PATTERN, ObjectIdString } from './common.ts'
 import { Aging } from './balance.ts'
 
 export const WIDGETS = ['portfolio', 'leases', 'rent', 'outstanding', 'history', 'maintenance', 'payments'] as const
@@ -11,8 +11,8 @@ const Rate = Type.Union([Type.Number({ minimum: 0 }), Type.Null()], { descriptio
 const Signed = Type.Integer({ description: 'integer minor units' })
 
 export const DashboardQuery = Type.Object({
-  include: Type.Optional(Type.String({ pattern: `^(${WIDGETS.join('|')})(,(${WIDGETS.join('|')}))*$`, description: `comma-separated widgets (default all): ${WIDGETS.join(', ')}` })),
-  period: Type.Optional(Period)
+  include: Type.Optional(Type.String({ maxLength: 200, pattern: `^(${WIDGETS.join('|')})(,(${WIDGETS.join('|')}))*$`, description: `comma-separated widgets (default all): ${WIDGETS.join(', ')}; order and repeats do not matter` })),
+  period: Type.Optional(Type.String({ pattern: MONTH_PATTERN, description: 'a month, YYYY-MM (default the current one): from the agency\'s first month with money to its last or the current one (else 400 PERIOD_OUT_OF_RANGE)' }))
 }, { additionalProperties: false })
 
 export const Dashboard = Type.Object({

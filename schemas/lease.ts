@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { IsoDate, IsoDateTime, Money, Notes, ObjectIdString, PageQuery, SortParam } from './common.ts'
+import { calendarDate, IsoDate, IsoDateTime, Money, Notes, ObjectIdString, PageQuery, SortParam } from './common.ts'
 
 export const LeaseStatus = Type.Enum(['draft', 'active', 'ended', 'terminated', 'cancelled'])
 const DueDay = Type.Integer({ minimum: 1, maximum: 28, description: 'day of the month rent is due (1–28)' })
@@ -29,8 +29,8 @@ export type Lease = Static<typeof Lease>
 export const LeaseCreate = Type.Object({
   unitId: ObjectIdString,
   tenantIds: TenantIds,
-  startDate: IsoDate,
-  endDate: Type.Optional(Type.Union([IsoDate, Type.Null()])),
+  startDate: calendarDate(),
+  endDate: Type.Optional(Type.Union([calendarDate(), Type.Null()])),
   rent: Type.Integer({ minimum: 1, maximum: 1_000_000_000_00 }),
   deposit: Type.Optional(Money),
   dueDay: Type.Optional(DueDay),
@@ -40,8 +40,8 @@ export const LeaseCreate = Type.Object({
 
 export const LeasePatch = Type.Object({
   tenantIds: Type.Optional(TenantIds),
-  startDate: Type.Optional(IsoDate),
-  endDate: Type.Optional(Type.Union([IsoDate, Type.Null()])),
+  startDate: Type.Optional(calendarDate()),
+  endDate: Type.Optional(Type.Union([calendarDate(), Type.Null()])),
   rent: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000_00 })),
   deposit: Type.Optional(Money),
   dueDay: Type.Optional(DueDay),
@@ -49,7 +49,7 @@ export const LeasePatch = Type.Object({
 }, { additionalProperties: false, minProperties: 1 })
 
 export const LeaseTermination = Type.Object({
-  endDate: Type.Optional(IsoDate),
+  endDate: Type.Optional(calendarDate()),
   reason: Type.String({ minLength: 1, maxLength: 500 })
 }, { additionalProperties: false })
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { IsoDateTime, ObjectIdString, PageQuery, SortParam } from './common.ts'
+import { instant, IsoDateTime, ObjectIdString, PageQuery, SortParam } from './common.ts'
 
 const Title = Type.String({ minLength: 1, maxLength: 200 })
 const Description = Type.String({ minLength: 1, maxLength: 5_000 })
@@ -37,7 +37,7 @@ export const MaintenanceRequestCreate = Type.Object({
   priority: Type.Optional(Type.Enum(PRIORITIES, { default: 'normal' })),
   status: Type.Optional(Type.Enum(MAINTENANCE_STATUSES, { default: 'open' })),
   assigneeId: Type.Optional(ObjectIdString),
-  reportedAt: Type.Optional(Type.String({ format: 'date-time', description: 'when it was reported, for back-filled requests; now by default, never in the future' }))
+  reportedAt: Type.Optional(instant('when it was reported, for back-filled requests; now by default, never in the future'))
 }, { additionalProperties: false })
 
 // The property and reportedAt are fixed once reported; null removes a unit, tenant or assignee.

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { IsoDateTime, Money, ObjectIdString, PageQuery, SortParam } from './common.ts'
+import { instant, IsoDateTime, Money, ObjectIdString, PageQuery, SortParam } from './common.ts'
 
 const Method = Type.Enum(['bank_transfer', 'card', 'cash', 'check', 'direct_debit', 'other'])
 const Reference = Type.String({ minLength: 1, maxLength: 200 })
@@ -26,7 +26,7 @@ export type Payment = Static<typeof Payment>
 export const PaymentCreate = Type.Object({
   leaseId: ObjectIdString,
   amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000_00 }),
-  receivedAt: Type.Optional(Type.String({ format: 'date-time', description: 'defaults to now; never in the future' })),
+  receivedAt: Type.Optional(instant('defaults to now; never in the future')),
   method: Method,
   reference: Type.Optional(Reference)
 }, { additionalProperties: false })

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox'
-import { IsoDate, IsoDateTime, Name, Notes, ObjectIdString, PageQuery, SortParam } from './common.ts'
+import { calendarDate, IsoDate, IsoDateTime, Name, Notes, ObjectIdString, PageQuery, SortParam } from './common.ts'
 import { Email } from './user.ts'
 
 export const Phone = Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164: +, country code and number, digits only (e.g. +447700900123)', examples: ['+447700900123'] })
@@ -34,7 +34,7 @@ export const TenantCreate = Type.Object({
   lastName: Name,
   email: Type.Optional(Email),
   phone: Type.Optional(Phone),
-  dateOfBirth: Type.Optional(IsoDate),
+  dateOfBirth: Type.Optional(calendarDate()),
   notes: Type.Optional(Notes)
 }, { additionalProperties: false })
 
@@ -43,7 +43,7 @@ export const TenantPatch = Type.Object({
   lastName: Type.Optional(Name),
   email: Type.Optional(OrNull(Email)),
   phone: Type.Optional(OrNull(Phone)),
-  dateOfBirth: Type.Optional(OrNull(IsoDate)),
+  dateOfBirth: Type.Optional(OrNull(calendarDate())),
   notes: Type.Optional(OrNull(Notes))
 }, { additionalProperties: false, minProperties: 1 })
 

@@ -6,6 +6,7 @@ import { dashboardCold } from './dashboard-cold.ts'
 import { dashboardMixed } from './dashboard-mixed.ts'
 import { leasesGet } from './leases-get.ts'
 import { paymentsPost } from './payments-post.ts'
+import { paymentsPostLongLedger } from './payments-post-long-ledger.ts'
 import { ceilingFastify } from './ceiling-fastify.ts'
 import { ceilingNodeHttp } from './ceiling-node-http.ts'
 import { havenLive } from './haven-live.ts'
@@ -14,6 +15,6 @@ import { propertiesList } from './properties-list.ts'
 import type { Scenario } from './types.ts'
 
 export const SCENARIOS: readonly Scenario[] = [
-  ceilingNodeHttp, ceilingFastify, havenLive, agencyGet, propertiesList, propertiesDeepPage, leasesGet, paymentsPost,
+  ceilingNodeHttp, ceilingFastify, havenLive, agencyGet, propertiesList, propertiesDeepPage, leasesGet, paymentsPost, paymentsPostLongLedger,
   dashboardCached, dashboardCold, dashboardMixed
 ]

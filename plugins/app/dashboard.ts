@@ -11,8 +11,9 @@ import fastJson from 'fast-json-stringify'
 import type { Redis } from 'ioredis'
 import { Dashboard, WIDGETS, type Widget } from '../../schemas/dashboard.ts'
 import { figures } from './rollups/figures.ts'
-import { twelveMonthsTo } from './rollups/source.ts'
+import { twelveMonthsTo, type MonthRange } from './rollups/source.ts'
 import type { Cached } from './dashboard-cache/index.ts'
+import { codedError } from './error-handler.ts'
 
 export interface DashboardRequest { include?: string | undefined, period?: string | undefined }
 
@@ -45,6 +46,17 @@ function periodOfNow (): string {
   return periodNow.period
 }
 
+/**
+ * The months a dashboard may be asked for: from the agency's first month with
+ * money to its last or the current month, whichever is later (only the current
+ * month for an agency without money yet). Bounded by the calendar range, so
+ * an agency's variants are too.
+ */
+export function allowedPeriods (dataMonths: MonthRange | null, current: string): MonthRange {
+  if (dataMonths === null) return { first: current, last: current }
+  return { first: dataMonths.first < current ? dataMonths.first : current, last: dataMonths.last > current ? dataMonths.last : current }
+}
+
 export default fp(async function dashboard (fastify) {
   const { rollups, dashboardCache, repos, config } = fastify
   const serialize = fastJson(Dashboard)
@@ -58,6 +70,11 @@ export default fp(async function dashboard (fastify) {
       config.HAVEN_UNOPTIMISED ? rollups.fromRaw(agencyId, periods) : rollups.fromSummaries(agencyId, periods),
       repos.agencies.findById(agencyId)
     ])
+    // Checked on the figures the variant is computed from, so a variant outside the range is never cached.
+    const allowed = allowedPeriods(source.dataMonths, periodOfNow())
+    if (period < allowed.first || period > allowed.last) {
+      throw codedError(400, 'PERIOD_OUT_OF_RANGE', `period must be from ${allowed.first} to ${allowed.last}: the months of this agency's money, and the current one`)
+    }
     const body = serialize(figures(source, { period, periods, now: new Date(), currency: agency?.currency ?? 'USD', include }))
     return { body, etag: `W/"${createHash('sha1').update(body).digest('base64url')}"`, startedAt }
   }
@@ -75,6 +92,7 @@ export default fp(async function dashboard (fastify) {
     if (config.HAVEN_UNOPTIMISED) return await compute(agencyId, request.period ?? periodOfNow(), include)
     const id = agencyId.toHexString()
     if (!background) noteActivity(id)
+    // Canonical: the same widgets in any order or repeated, and the current month named or not, are one variant.
     const variant = `${request.period ?? periodOfNow()}|${include === ALL_WIDGETS ? ALL_WIDGETS_KEY : [...include].sort().join(',')}`
     return await dashboardCache.get(id, variant, () => computeVariant(agencyId, variant), { background })
   }

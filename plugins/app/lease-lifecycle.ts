@@ -11,6 +11,7 @@ import { codedError } from './error-handler.ts'
 import { isDuplicateKey } from './repositories/agency-collection.ts'
 import { CLOSED_STATUSES, type LeaseRecord, type LeaseStatus } from './repositories/leases.ts'
 import { firstRentDueDate } from './ledger/rent-schedule.ts'
+import { CALENDAR_RANGE, inCalendarRange } from './repositories/calendar.ts'
 import type { LeaseRef } from './ledger/index.ts'
 
 export type LeaseInput = Pick<LeaseRecord, 'unitId' | 'tenantIds' | 'startDate' | 'endDate' | 'rent' | 'deposit' | 'dueDay'> & { notes?: string | undefined }
@@ -94,6 +95,10 @@ export default fp(async function leaseLifecycle (fastify) {
     async activate (auth: Auth, id: ObjectId): Promise<LeaseRecord> {
       const lease = await load(auth.agencyId, id)
       if (lease.status !== 'draft') refused(lease, 'activated')
+      // Only a lease stored before dates had a range can be outside it; its rent would run for centuries.
+      if (!inCalendarRange(lease.startDate) || (lease.endDate !== null && !inCalendarRange(lease.endDate))) {
+        throw codedError(409, 'DATE_OUT_OF_RANGE', `This lease's dates are outside ${CALENDAR_RANGE}: correct them before activating it`)
+      }
       let activated: LeaseRecord | null
       try {
         activated = await leases.activate(auth.agencyId, id, lease.unitId, firstRentDueDate(lease))

@@ -62,6 +62,22 @@ export default fp(async function money (fastify) {
     return await ledger.change(await leaseLifecycle.ref(agencyId, leaseId), change)
   }
 
+  /**
+   * A change refused because its item was folded into the closed history is a
+   * replay when the item's document already shows its effect (a payment
+   * recorded, a charge voided, a payment reversed): answer that, as a replay
+   * of an item still in the ledger would.
+   */
+  async function replayIfClosed<T> (attempt: () => Promise<T>, already: () => Promise<T | null>): Promise<T> {
+    try {
+      return await attempt()
+    } catch (err) {
+      const done = (err as { code?: unknown }).code === 'LEDGER_CLOSED' ? await already() : null
+      if (done === null) throw err
+      return done
+    }
+  }
+
   async function existingPayment (agencyId: ObjectId, id: ObjectId): Promise<PaymentRecord> {
     const payment = await payments.findById(agencyId, id)
     if (payment === null) throw codedError(404, 'NOT_FOUND', 'No such payment')
@@ -79,16 +95,20 @@ export default fp(async function money (fastify) {
       if (input.receivedAt.getTime() > Date.now() + FUTURE_TOLERANCE_MS) throw codedError(400, 'RECEIVED_IN_FUTURE', 'receivedAt is in the future')
       const ref = await leaseLifecycle.ref(agencyId, input.leaseId)
       requireMoneyLease(ref.lease)
-      const result = await ledger.change(ref, {
+      const change: LedgerChange = {
         type: 'addPayment',
         payment: { _id: paymentId, amount: input.amount, receivedAt: input.receivedAt, method: input.method, reference: input.reference, reversed: false, reversedAt: null, reversalReason: null, createdAt: new Date() }
-      })
-      return paymentOf(result, paymentId)
+      }
+      // A retry whose first attempt landed before the payment was folded away: it is there.
+      return await replayIfClosed(async () => paymentOf(await ledger.change(ref, change), paymentId), () => payments.findById(agencyId, paymentId))
     },
 
     async reversePayment (agencyId, paymentId, reason) {
       const payment = await existingPayment(agencyId, paymentId)
-      return paymentOf(await changeExisting(agencyId, payment.leaseId, { type: 'reversePayment', paymentId, reason }), paymentId)
+      return await replayIfClosed(
+        async () => paymentOf(await changeExisting(agencyId, payment.leaseId, { type: 'reversePayment', paymentId, reason }), paymentId),
+        async () => payment.status === 'reversed' ? payment : null
+      )
     },
 
     async amendPayment (agencyId, paymentId, changes) {
@@ -108,7 +128,10 @@ export default fp(async function money (fastify) {
 
     async voidCharge (agencyId, chargeId) {
       const charge = await existingCharge(agencyId, chargeId)
-      return chargeOf(await changeExisting(agencyId, charge.leaseId, { type: 'voidCharge', chargeId }), chargeId)
+      return await replayIfClosed(
+        async () => chargeOf(await changeExisting(agencyId, charge.leaseId, { type: 'voidCharge', chargeId }), chargeId),
+        async () => charge.status === 'voided' ? charge : null
+      )
     },
 
     async describeCharge (agencyId, chargeId, description) {

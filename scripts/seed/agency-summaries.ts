@@ -6,7 +6,7 @@ import { censusOf } from './census.ts'
 
 export const agencySummaries: Generator<AgencySummaryRecord> = {
   collection: 'agency_summaries',
-  version: 4,
+  version: 6,
   count: () => 1,
   * generate (agency, context) {
     yield censusOf(agency, context).summary

@@ -5,7 +5,7 @@
 // reconciliation would store them, so a dashboard read right after seeding needs no recount.
 import type { AgencySummaryRecord, LatestPayment } from '../../plugins/app/repositories/agency-summaries.ts'
 import { LATEST_PAYMENTS, monthsOf } from '../../plugins/app/repositories/agency-summaries.ts'
-import { addContribution, contributionOf, dayOf, emptyContribution } from '../../plugins/app/rollups/money-contribution.ts'
+import { addContribution, contributionOf, dayOf, emptyContribution, shownPayments } from '../../plugins/app/rollups/money-contribution.ts'
 import { leaseEnds, priorityCounts, resolutionStats, unitCounts } from '../../plugins/app/rollups/source.ts'
 import { ALL_WIDGETS } from '../../plugins/app/rollups/index.ts'
 import { DAY_MS } from './dates.ts'
@@ -60,7 +60,7 @@ function take (agency: AgencyPlan, context: SeedContext): AgencyCensus {
     counts.charges! += ledger.charges.length
     counts.payments! += ledger.payments.length
     addContribution(money, contributionOf(ledger))
-    for (const p of ledger.payments) latest.push({ id: p._id, leaseId: ledger._id, amount: p.amount, receivedAt: p.receivedAt, method: p.method, status: p.reversed ? 'reversed' : 'applied' })
+    latest.push(...shownPayments(ledger))
     if (latest.length > LATEST_PAYMENTS * 4) latest = newest(latest)
   }
 

@@ -9,7 +9,7 @@ import { ledgersOf } from './money.ts'
 
 export const charges: Generator<ChargeRecord> = {
   collection: 'charges',
-  version: 2,
+  version: 4,
   count: (agency, context) => censusOf(agency, context).counts.charges!,
   * generate (agency, context) {
     for (const ledger of ledgersOf(agency, context)) {

@@ -4,12 +4,12 @@
 // arrears that are still open. Only the facts are made up here; the totals and, downstream,
 // every allocation and read model come from the application's own money code (settlementOf,
 // chargeDocs, paymentDocs, contributionOf).
-import type { LedgerChargeRecord, LedgerPaymentRecord, LedgerRecord } from '../../plugins/app/repositories/ledgers.ts'
+import { NOTHING_FOLDED, type LedgerChargeRecord, type LedgerPaymentRecord, type LedgerRecord } from '../../plugins/app/repositories/ledgers.ts'
 import type { ChargeKind } from '../../plugins/app/repositories/charges.ts'
 import type { PaymentMethod } from '../../plugins/app/repositories/payments.ts'
 import { periodOf } from '../../plugins/app/ledger/rent-schedule.ts'
 import { settlementOf } from '../../plugins/app/ledger/read-models.ts'
-import { addDays, addMonths, addMs, beforeAnchor, DAY_MS, HOUR_MS, latest } from './dates.ts'
+import { addDays, addMonths, addMs, beforeAnchor, day, DAY_MS, HOUR_MS, latest } from './dates.ts'
 import { seededId } from './ids.ts'
 import type { AgencyPlan, SeedPlan } from './plan.ts'
 import { rng, type Rng } from './prng.ts'
@@ -17,6 +17,9 @@ import { rentRaisedAt, rentScheduleOf, type LeasePlan } from './tenancies.ts'
 
 /** Id space per lease and collection: a five-year lease holds ~61 rents and at most ~130 payments. */
 const ITEMS_PER_LEASE = 256
+/** A long ledger's items, and where their ids start (above every normal lease's: L's largest agency needs 6.4M). */
+export const LONG_LEDGER_ITEMS = 10_000
+const LONG_ID_BASE = 2 ** 23
 
 type Payer = 'punctual' | 'late' | 'partial' | 'arrears'
 const PAYERS: ReadonlyArray<[Payer, number]> = [['punctual', 0.62], ['late', 0.18], ['partial', 0.1], ['arrears', 0.1]]
@@ -32,6 +35,16 @@ const EXTRAS: ReadonlyArray<{ kind: ChargeKind, description: string }> = [
   { kind: 'repair', description: 'Replacement keys' },
   { kind: 'other', description: 'Cleaning at check-out' }
 ]
+
+/**
+ * The leases with a long history: the active lease of each of the agency's first
+ * `longLedgers` units. Besides its rent, such a tenant is charged for a metered
+ * service (parking, laundry, utilities) many times a day and pays each charge a few
+ * hours later, until the ledger holds LONG_LEDGER_ITEMS items; and pays the rent on time.
+ */
+export function isLongLedger (agency: AgencyPlan, lease: LeasePlan): boolean {
+  return lease.status === 'active' && lease.unit.index < agency.longLedgers
+}
 
 function payerOf (r: Rng): Payer {
   let roll = r.next()
@@ -57,7 +70,9 @@ export function ledgerOf (agency: AgencyPlan, lease: LeasePlan, plan: SeedPlan):
   if (activatedAt === null) return null
   const { anchor } = plan
   const r = rng(plan.seed, 'ledger', agency.index, lease.index)
-  const payer = payerOf(r)
+  // A long history is a punctual tenant's (the stream is drawn all the same, so other leases keep theirs).
+  const drawn = payerOf(r)
+  const payer = isLongLedger(agency, lease) ? 'punctual' : drawn
   const method = r.pick(METHODS)
   const charges: LedgerChargeRecord[] = []
   const payments: LedgerPaymentRecord[] = []
@@ -149,10 +164,26 @@ export function ledgerOf (agency: AgencyPlan, lease: LeasePlan, plan: SeedPlan):
     }
   }
 
+  if (isLongLedger(agency, lease)) {
+    const long = rng(plan.seed, 'long-ledger', agency.index, lease.index)
+    const pairs = Math.floor((LONG_LEDGER_ITEMS - charges.length - payments.length) / 2)
+    const from = addMs(activatedAt, HOUR_MS).getTime()
+    const step = (addDays(anchor, -2).getTime() - from) / pairs
+    for (let k = 0; k < pairs; k++) {
+      const at = new Date(from + Math.floor(k * step))
+      const amount = long.int(2, 40) * 50
+      const id = LONG_ID_BASE + lease.unit.index * LONG_LEDGER_ITEMS + k
+      charges.push({ _id: seededId(at, 'charges', agency.index, id), kind: 'utility', key: null, description: 'Metered service', dueDate: day(at), amount, voided: false, voidedAt: null, createdAt: at })
+      const receivedAt = addMs(at, long.int(1, 6) * HOUR_MS)
+      payments.push({ _id: seededId(receivedAt, 'payments', agency.index, id), amount, receivedAt, method, reference: null, reversed: false, reversedAt: null, reversalReason: null, createdAt: receivedAt })
+      changes += 2
+    }
+  }
+
   if (charges.length === 0 && payments.length === 0) return null
   charges.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
   payments.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
-  const settlement = settlementOf({ charges, payments })
+  const settlement = settlementOf({ charges, payments, carried: NOTHING_FOLDED })
   const stamps = [...charges.flatMap((c) => c.voidedAt === null ? [c.createdAt] : [c.createdAt, c.voidedAt]), ...payments.flatMap((p) => p.reversedAt === null ? [p.createdAt] : [p.createdAt, p.reversedAt])]
   return {
     _id: lease.id,
@@ -162,6 +193,7 @@ export function ledgerOf (agency: AgencyPlan, lease: LeasePlan, plan: SeedPlan):
     version: changes,
     charges,
     payments,
+    carried: NOTHING_FOLDED,
     totalCharged: settlement.totalCharged,
     totalPaid: settlement.totalPaid,
     outstanding: settlement.outstanding,

@@ -8,7 +8,7 @@ import { ledgersOf } from './money.ts'
 
 export const payments: Generator<PaymentRecord> = {
   collection: 'payments',
-  version: 2,
+  version: 4,
   count: (agency, context) => censusOf(agency, context).counts.payments!,
   * generate (agency, context) {
     for (const ledger of ledgersOf(agency, context)) {

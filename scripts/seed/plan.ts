@@ -10,12 +10,13 @@ import { rng } from './prng.ts'
 // (about 25k leases and 1.5M charges and payments over 5 years) plus 1,000 small agencies of a
 // handful of units each. M sits between (a quarter of L's large agency, a fifth of its small
 // ones). XS is the smoke test's (npm run bench -- --quick, the seed test): seconds to seed,
-// still two agencies.
+// still two agencies. The largest agency also holds `longLedgers` leases with a long money
+// history (ledger-history.ts: 10,000 items each), for the payments-post-long-ledger bench.
 export const SCALES = {
-  XS: { large: [120, 60], small: { count: 0, minUnits: 0, maxUnits: 0 } },
-  S: { large: [800, 500, 350, 250, 100], small: { count: 0, minUnits: 0, maxUnits: 0 } },
-  M: { large: [5_000], small: { count: 200, minUnits: 2, maxUnits: 10 } },
-  L: { large: [20_000], small: { count: 1_000, minUnits: 2, maxUnits: 10 } }
+  XS: { large: [120, 60], longLedgers: 2, small: { count: 0, minUnits: 0, maxUnits: 0 } },
+  S: { large: [800, 500, 350, 250, 100], longLedgers: 10, small: { count: 0, minUnits: 0, maxUnits: 0 } },
+  M: { large: [5_000], longLedgers: 10, small: { count: 200, minUnits: 2, maxUnits: 10 } },
+  L: { large: [20_000], longLedgers: 10, small: { count: 1_000, minUnits: 2, maxUnits: 10 } }
 } as const
 
 export type ScaleName = keyof typeof SCALES
@@ -42,6 +43,8 @@ export interface AgencyPlan {
   staff: number
   /** the owner's login; every seeded user has the plan's password */
   ownerEmail: string
+  /** the active leases of this many of its first units hold a long money history */
+  longLedgers: number
 }
 
 export interface SeedPlan {
@@ -66,6 +69,7 @@ export interface AgencyShape {
   units: number
   ownerEmail?: string
   region?: Region
+  longLedgers?: number
 }
 
 export function agencyPlan (seed: number, index: number, shape: AgencyShape, anchor: Date): AgencyPlan {
@@ -87,15 +91,16 @@ export function agencyPlan (seed: number, index: number, shape: AgencyShape, anc
     units: shape.units,
     properties: Math.ceil(shape.units / UNITS_PER_PROPERTY),
     staff: Math.floor(shape.units / 500),
-    ownerEmail: shape.ownerEmail ?? `owner-${index + 1}@bench.haven.example`
+    ownerEmail: shape.ownerEmail ?? `owner-${index + 1}@bench.haven.example`,
+    longLedgers: shape.longLedgers ?? 0
   }
 }
 
 export function scalePlan (scale: ScaleName, seed: number, anchor = DEFAULT_ANCHOR): SeedPlan {
-  const { large, small } = SCALES[scale]
+  const { large, longLedgers, small } = SCALES[scale]
   const sizes = rng(seed, 'sizes')
   const shapes: AgencyShape[] = [
-    ...large.map((units) => ({ units })),
+    ...large.map((units, i) => ({ units, longLedgers: i === 0 ? longLedgers : 0 })),
     ...Array.from({ length: small.count }, () => ({ units: sizes.int(small.minUnits, small.maxUnits) }))
   ]
   return {

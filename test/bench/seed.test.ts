@@ -35,6 +35,7 @@ import { ensureDataset } from '../../scripts/seed/dataset.ts'
 import { DEMO_LOGINS, removeDemo, seedDemo } from '../../scripts/seed/demo.ts'
 import { GENERATORS } from '../../scripts/seed/generators.ts'
 import { BENCH_PASSWORD, scalePlan, SCALES, type ScaleName } from '../../scripts/seed/plan.ts'
+import { LONG_LEDGER_ITEMS } from '../../scripts/seed/ledger-history.ts'
 import { plannedCounts } from '../../scripts/seed/writer.ts'
 
 type Docs = Record<string, Document[]>
@@ -130,6 +131,20 @@ test('leases, units and money agree as the application leaves them', async (t) =
   for (const [collection, list] of Object.entries(XS)) {
     const dated = list.filter((d) => d.createdAt instanceof Date)
     t.ok(dated.every((d) => d.createdAt < ANCHOR && d.updatedAt >= d.createdAt && d.updatedAt < ANCHOR), `${collection}: created and updated before the anchor, in that order`)
+  }
+})
+
+test('the largest agency\'s long leases hold 10,000 items, their ledgers folded as the application folds them', async (t) => {
+  const plan = scalePlan('XS', 1)
+  const long = XS.ledgers!.filter((l) => l.carried.charges + l.carried.payments > 0)
+  t.equal(long.length, plan.agencies[0]!.longLedgers, 'one folded ledger per long lease')
+  const byLeaseCount = (docs: Document[]) => Map.groupBy(docs, (d) => hex(d.leaseId))
+  const [charges, payments] = [byLeaseCount(XS.charges!), byLeaseCount(XS.payments!)]
+  for (const ledger of long) {
+    const items = (charges.get(hex(ledger._id))?.length ?? 0) + (payments.get(hex(ledger._id))?.length ?? 0)
+    t.ok(items >= LONG_LEDGER_ITEMS - 1 && items <= LONG_LEDGER_ITEMS + 1, `lease ${hex(ledger._id)}: ${items} charges and payments`)
+    t.equal(ledger.carried.charges + ledger.carried.payments + ledger.charges.length + ledger.payments.length, items, 'every item folded or kept')
+    t.ok(BSON.calculateObjectSize(ledger) < 200_000, `its ledger document is ${BSON.calculateObjectSize(ledger).toLocaleString('en-US')} bytes`)
   }
 })
 

@@ -1,9 +1,14 @@
 // The dashboard cache: L1 in this process (lru-cache: bounded, short TTL,
 // stale-while-revalidate, one computation for concurrent misses of a key) in
 // front of L2 in Redis (shared by every instance; fresh, then stale while it is
-// recomputed). Keys start with the agency id, so an entry of one agency can
-// never answer another. A write invalidates the agency's entries in Redis and,
-// through pub/sub, in every instance's L1. Redis calls go through a circuit
+// recomputed). Entries are held per agency, so an entry of one agency can never
+// answer another, and each agency holds at most CACHE_AGENCY_MAX_ENTRIES
+// variants in each level: an agency asking for ever more variants only pushes
+// out its own (L1 keeps its most recently read, Redis drops the one computed
+// longest ago), never another agency's. L1 holds the agencies read most
+// recently, as many as CACHE_L1_MAX entries allow at that quota. A write
+// invalidates the agency's entries in Redis and, through pub/sub, in every
+// instance's L1. Redis calls go through a circuit
 // breaker (opossum): when Redis fails or is slow, the cache goes straight to
 // MongoDB and no request waits longer than the cache budget.
 // A write does not leave a hole: the writing instance recomputes the variants
@@ -26,6 +31,13 @@ import { WindowStats, type Outcome } from './window-stats.ts'
 export type { Cached } from './redis-tier.ts'
 
 type Recompute = (agencyId: string, variant: string) => Promise<Cached>
+/** One agency's L1 entries, and the variants with a computation in flight. */
+interface AgencyEntries {
+  cache: LRUCache<string, Cached, FetchContext>
+  // Variants with a computation in flight (lru-cache's keys() leaves those out), so an
+  // invalidation can drop them too. A count: an aborted one may still be running.
+  fetching: Map<string, number>
+}
 interface FetchContext {
   agencyId: string
   variant: string
@@ -53,7 +65,7 @@ declare module 'fastify' {
 }
 
 const WINDOWS = { '1m': 60_000, '5m': 300_000, '15m': 900_000 }
-/** at most this many of an agency's variants are recomputed by a write */
+/** at most this many of an agency's variants are recomputed by a write (and no more than its quota) */
 const MAX_REFILL = 4
 const FORGET_WRITES_AFTER_MS = 10 * 60_000
 
@@ -64,12 +76,17 @@ const BREAKER_STATE = { closed: 0, 'half-open': 1, open: 2 } as const
 export default fp(async function dashboardCache (fastify) {
   const config = fastify.config
   const channel = `${config.REDIS_KEY_PREFIX}dashboard-invalidations`
-  const l2 = new RedisTier(fastify.redis, config.CACHE_L2_TTL_MS + config.CACHE_L2_STALE_MS)
+  const quota = config.CACHE_AGENCY_MAX_ENTRIES
   const stats = { 'dashboard-l1': new WindowStats(), 'dashboard-l2': new WindowStats() }
 
   const requests = new promClient.Counter({ name: 'haven_cache_requests_total', help: 'Cache lookups by cache and result (hit, miss, stale, coalesced, bypass)', labelNames: ['cache', 'result'] as const, registers: [fastify.metricsRegistry] })
   const evictions = new promClient.Counter({ name: 'haven_cache_evictions_total', help: 'Entries evicted for room, by cache', labelNames: ['cache'] as const, registers: [fastify.metricsRegistry] })
   const invalidations = new promClient.Counter({ name: 'haven_cache_invalidations_total', help: 'Agency invalidations received, by cache', labelNames: ['cache'] as const, registers: [fastify.metricsRegistry] })
+  const l2 = new RedisTier(fastify.redis, {
+    keepMs: config.CACHE_L2_TTL_MS + config.CACHE_L2_STALE_MS,
+    maxEntries: quota,
+    onEvict: (count) => evictions.inc({ cache: 'dashboard-l2' }, count)
+  })
   const record = (cache: keyof typeof stats, outcome: Outcome, background = false) => {
     if (background) return
     stats[cache].record(outcome)
@@ -119,9 +136,6 @@ export default fp(async function dashboardCache (fastify) {
   }, FORGET_WRITES_AFTER_MS).unref()
   fastify.addHook('onClose', async () => { clearInterval(forgetWrites) })
   const refreshing = new Set<string>()
-  // Keys with a computation in flight (lru-cache's keys() leaves those out), so an
-  // invalidation can drop them too. A count: an aborted one may still be running.
-  const fetching = new Map<string, number>()
 
   async function computeAndShare (context: FetchContext): Promise<Cached> {
     const value = await context.compute()
@@ -129,29 +143,49 @@ export default fp(async function dashboardCache (fastify) {
     return value
   }
 
-  const l1 = new LRUCache<string, Cached, FetchContext>({
-    max: config.CACHE_L1_MAX,
-    ttl: config.CACHE_L1_TTL_MS,
-    allowStale: true,
-    noDeleteOnStaleGet: true,
-    // A swap's delete() or set() drops a computation in flight for the same key;
-    // the readers waiting on it still get its answer (checked by get()), not an error.
-    ignoreFetchAbort: true,
-    dispose: (_value, _key, reason) => { if (reason === 'evict') evictions.inc({ cache: 'dashboard-l1' }) },
-    fetchMethod: async (key, _stale, { context }) => {
-      fetching.set(key, (fetching.get(key) ?? 0) + 1)
-      try {
-        return await fetchShared(key, context)
-      } finally {
-        const left = fetching.get(key)! - 1
-        if (left === 0) fetching.delete(key)
-        else fetching.set(key, left)
-      }
-    }
+  // The agencies read most recently, each with its own bounded LRU of variants.
+  const l1 = new LRUCache<string, AgencyEntries>({
+    max: Math.max(1, Math.floor(config.CACHE_L1_MAX / quota)),
+    dispose: (entries, _agencyId, reason) => { if (reason === 'evict' && entries.cache.size > 0) evictions.inc({ cache: 'dashboard-l1' }, entries.cache.size) }
   })
 
+  function newEntries (): AgencyEntries {
+    const fetching = new Map<string, number>()
+    const cache = new LRUCache<string, Cached, FetchContext>({
+      max: quota,
+      ttl: config.CACHE_L1_TTL_MS,
+      allowStale: true,
+      noDeleteOnStaleGet: true,
+      // A swap's delete() or set() drops a computation in flight for the same key;
+      // the readers waiting on it still get its answer (checked by get()), not an error.
+      ignoreFetchAbort: true,
+      dispose: (_value, _variant, reason) => { if (reason === 'evict') evictions.inc({ cache: 'dashboard-l1' }) },
+      fetchMethod: async (variant, _stale, { context }) => {
+        fetching.set(variant, (fetching.get(variant) ?? 0) + 1)
+        try {
+          return await fetchShared(context)
+        } finally {
+          const left = fetching.get(variant)! - 1
+          if (left === 0) fetching.delete(variant)
+          else fetching.set(variant, left)
+        }
+      }
+    })
+    return { cache, fetching }
+  }
+
+  /** The agency's L1 entries, made when absent; `touch` counts as a read (for which agencies L1 keeps). */
+  function entriesOf (agencyId: string, touch: boolean): AgencyEntries {
+    let entries = touch ? l1.get(agencyId) : l1.peek(agencyId)
+    if (entries === undefined) {
+      entries = newEntries()
+      l1.set(agencyId, entries)
+    }
+    return entries
+  }
+
   /** An L1 miss: Redis's copy if it is newer than the agency's last write, else a computation. */
-  async function fetchShared (key: string, context: FetchContext): Promise<Cached> {
+  async function fetchShared (context: FetchContext): Promise<Cached> {
     if (breaker.opened) {
       record('dashboard-l2', 'bypass', context.background)
       return await context.compute()
@@ -161,7 +195,8 @@ export default fp(async function dashboardCache (fastify) {
       record('dashboard-l2', 'bypass', context.background)
       return await context.compute()
     }
-    if (shared === null || shared.startedAt < staleBefore(context.agencyId)) {
+    // Older than fresh-then-stale is a miss, however long the agency's hash has lived.
+    if (shared === null || shared.startedAt < staleBefore(context.agencyId) || Date.now() - shared.startedAt > config.CACHE_L2_TTL_MS + config.CACHE_L2_STALE_MS) {
       record('dashboard-l2', 'miss', context.background)
       return await computeAndShare(context)
     }
@@ -170,10 +205,11 @@ export default fp(async function dashboardCache (fastify) {
       return shared
     }
     record('dashboard-l2', 'stale', context.background)
+    const key = `${context.agencyId}|${context.variant}`
     if (!refreshing.has(key)) {
       refreshing.add(key)
       computeAndShare(context)
-        .then((fresh) => { if (fresh.startedAt >= staleBefore(context.agencyId)) l1.set(key, fresh) })
+        .then((fresh) => { if (fresh.startedAt >= staleBefore(context.agencyId)) l1.peek(context.agencyId)?.cache.set(context.variant, fresh) })
         .catch((err: unknown) => fastify.log.error({ err }, 'dashboard refresh failed'))
         .finally(() => refreshing.delete(key))
     }
@@ -189,19 +225,19 @@ export default fp(async function dashboardCache (fastify) {
     const staleFrom = Math.max(from, staleBefore(agencyId))
     invalidated.set(agencyId, { from: staleFrom, at: Date.now() })
     invalidations.inc({ cache: 'dashboard-l1' })
-    const prefix = `${agencyId}|`
-    for (const key of [...fetching.keys()]) if (key.startsWith(prefix)) l1.delete(key)
-    for (const [key, value] of [...l1.entries()]) if (key.startsWith(prefix) && value.startedAt < staleFrom) l1.delete(key)
-    for (const { variant, value } of fresh) if (value.startedAt >= staleFrom) l1.set(`${agencyId}|${variant}`, value)
+    const entries = fresh.length > 0 ? entriesOf(agencyId, false) : l1.peek(agencyId)
+    if (entries === undefined) return
+    for (const variant of [...entries.fetching.keys()]) entries.cache.delete(variant)
+    for (const [variant, value] of [...entries.cache.entries()]) if (value.startedAt < staleFrom) entries.cache.delete(variant)
+    for (const { variant, value } of fresh) if (value.startedAt >= staleFrom) entries.cache.set(variant, value)
   }
 
   /** The variants of an agency this instance holds (the default one if none), recomputed. */
   async function recomputeHeld (agencyId: string): Promise<Fresh[]> {
     if (refill === null) return []
     const { recompute, defaultVariant } = refill
-    const prefix = `${agencyId}|`
-    const held = [...l1.keys()].filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length))
-    const variants = held.length > 0 ? held.slice(0, MAX_REFILL) : [defaultVariant()]
+    const held = [...(l1.peek(agencyId)?.cache.keys() ?? [])]
+    const variants = held.length > 0 ? held.slice(0, Math.min(MAX_REFILL, quota)) : [defaultVariant()]
     const fresh = await Promise.all(variants.map(async (variant) => {
       try {
         return { variant, value: await recompute(agencyId, variant) }
@@ -228,11 +264,10 @@ export default fp(async function dashboardCache (fastify) {
 
   fastify.decorate('dashboardCache', {
     async get (agencyId, variant, compute, options = {}) {
-      const key = `${agencyId}|${variant}`
       const arrivedAt = Date.now()
       const lookup = async () => {
         const status: LRUCache.Status<string, Cached, FetchContext> = {}
-        const value = (await l1.fetch(key, { context: { agencyId, variant, compute, background: options.background === true }, status }))!
+        const value = (await entriesOf(agencyId, true).cache.fetch(variant, { context: { agencyId, variant, compute, background: options.background === true }, status }))!
         if (options.background !== true) record('dashboard-l1', status.fetch === 'inflight' ? 'coalesced' : status.fetch === 'hit' ? 'hit' : status.fetch === 'stale' || status.fetch === 'refresh' ? 'stale' : 'miss')
         return value
       }
@@ -242,7 +277,8 @@ export default fp(async function dashboardCache (fastify) {
       // entry being refreshed, which the swap could not drop). Drop and fetch again.
       const write = invalidated.get(agencyId)
       if (write === undefined || value.startedAt >= write.from || arrivedAt < write.at) return value
-      if (l1.peek(key, { allowStale: true }) === value) l1.delete(key)
+      const entries = l1.peek(agencyId)
+      if (entries?.cache.peek(variant, { allowStale: true }) === value) entries.cache.delete(variant)
       return await lookup()
     },
 

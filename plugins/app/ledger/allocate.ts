@@ -14,6 +14,8 @@ export interface LedgerCharge {
   amount: number
   voided: boolean
   createdAt: Date
+  /** the part already paid by payments folded into the carried balance (ledger/fold.ts) */
+  paidBefore?: number
 }
 
 export interface LedgerPayment {
@@ -25,8 +27,13 @@ export interface LedgerPayment {
 
 export interface Allocation { paymentId: string, chargeId: string, amount: number }
 
+/** What the folded part of a ledger adds: settled charges and fully applied payments. */
+export interface Carried { charged: number, paid: number }
+
 export interface Settlement {
   allocations: Allocation[]
+  /** per payment id: its allocations, in settlement order */
+  byPayment: Map<string, Allocation[]>
   /** per charge id: the part paid */
   paid: Map<string, number>
   /** per payment id: the part applied to charges */
@@ -37,39 +44,58 @@ export interface Settlement {
   credit: number
 }
 
-const byDue = (a: LedgerCharge, b: LedgerCharge) =>
-  a.dueDate.getTime() - b.dueDate.getTime() || a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id)
-const byReceipt = (a: LedgerPayment, b: LedgerPayment) =>
-  a.receivedAt.getTime() - b.receivedAt.getTime() || a.id.localeCompare(b.id)
+// Ids are lowercase hex of one length: comparing them as strings is their order.
+const byId = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0
+/** Settlement order of charges: oldest due first. */
+export const byDue = (a: Pick<LedgerCharge, 'dueDate' | 'createdAt' | 'id'>, b: Pick<LedgerCharge, 'dueDate' | 'createdAt' | 'id'>) =>
+  a.dueDate.getTime() - b.dueDate.getTime() || a.createdAt.getTime() - b.createdAt.getTime() || byId(a.id, b.id)
+/** Settlement order of payments: oldest received first. */
+export const byReceipt = (a: Pick<LedgerPayment, 'receivedAt' | 'id'>, b: Pick<LedgerPayment, 'receivedAt' | 'id'>) =>
+  a.receivedAt.getTime() - b.receivedAt.getTime() || byId(a.id, b.id)
 
-export function settle (charges: readonly LedgerCharge[], payments: readonly LedgerPayment[]): Settlement {
+export const NOTHING_CARRIED: Carried = { charged: 0, paid: 0 }
+
+/**
+ * Settles in O(n log n): one sort of each side, then one pass that moves two
+ * cursors forward. The carried part (fully settled, folded away) only adds to
+ * the totals; a charge partly paid by folded payments owes the rest.
+ */
+export function settle (charges: readonly LedgerCharge[], payments: readonly LedgerPayment[], carried: Carried = NOTHING_CARRIED): Settlement {
   const due = charges.filter((charge) => !charge.voided).sort(byDue)
   const received = payments.filter((payment) => !payment.reversed).sort(byReceipt)
-  const paid = new Map(charges.map((charge) => [charge.id, 0]))
+  const paid = new Map(charges.map((charge) => [charge.id, charge.voided ? 0 : charge.paidBefore ?? 0]))
   const applied = new Map(payments.map((payment) => [payment.id, 0]))
   const allocations: Allocation[] = []
+  const byPayment = new Map<string, Allocation[]>()
 
   let chargeIndex = 0
+  let settled = 0
   for (const payment of received) {
     let left = payment.amount
+    const own: Allocation[] = []
     while (left > 0 && chargeIndex < due.length) {
       const charge = due[chargeIndex]!
-      const owed = charge.amount - paid.get(charge.id)!
-      const amount = Math.min(owed, left)
+      const chargePaid = paid.get(charge.id)!
+      const amount = Math.min(charge.amount - chargePaid, left)
       if (amount > 0) {
-        allocations.push({ paymentId: payment.id, chargeId: charge.id, amount })
-        paid.set(charge.id, paid.get(charge.id)! + amount)
-        applied.set(payment.id, applied.get(payment.id)! + amount)
+        const allocation = { paymentId: payment.id, chargeId: charge.id, amount }
+        allocations.push(allocation)
+        own.push(allocation)
+        paid.set(charge.id, chargePaid + amount)
         left -= amount
+        settled += amount
       }
       if (paid.get(charge.id) === charge.amount) chargeIndex++
     }
+    if (own.length > 0) byPayment.set(payment.id, own)
+    applied.set(payment.id, payment.amount - left)
   }
 
-  const totalCharged = due.reduce((sum, charge) => sum + charge.amount, 0)
-  const totalPaid = received.reduce((sum, payment) => sum + payment.amount, 0)
-  const settled = allocations.reduce((sum, allocation) => sum + allocation.amount, 0)
-  return { allocations, paid, applied, totalCharged, totalPaid, outstanding: totalCharged - settled, credit: totalPaid - settled }
+  const totalCharged = carried.charged + due.reduce((sum, charge) => sum + charge.amount, 0)
+  const totalPaid = carried.paid + received.reduce((sum, payment) => sum + payment.amount, 0)
+  // Every carried payment was applied in full: to the carried charges and to the paidBefore parts.
+  const settledTotal = carried.paid + settled
+  return { allocations, byPayment, paid, applied, totalCharged, totalPaid, outstanding: totalCharged - settledTotal, credit: totalPaid - settledTotal }
 }
 
 export const AGING_BUCKETS = ['0-30', '31-60', '61-90', '90+'] as const

@@ -6,12 +6,15 @@
 //   2. projections are derived, version-guarded and safe to repeat;
 //   3. a crash between 1 and 2 leaves the ledger marked dirty: the next change of
 //      that lease, a replayed request, or the repair job rewrites every projection.
+// A change of a clean ledger may also fold its settled history away (fold.ts),
+// which keeps every ledger document within its bound.
 import fp from 'fastify-plugin'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ObjectId } from 'mongodb'
-import type { LedgerRecord } from '../repositories/ledgers.ts'
+import { NOTHING_FOLDED, type LedgerRecord } from '../repositories/ledgers.ts'
 import { codedError } from '../error-handler.ts'
 import { applyChange, type LedgerChange } from './changes.ts'
+import { checkBound, foldLedger } from './fold.ts'
 import { chargeDocs, movedItems, paymentDocs, settlementOf } from './read-models.ts'
 import type { Settlement } from './allocate.ts'
 
@@ -21,6 +24,7 @@ export interface ChangeResult {
   change: LedgerChange
   /** the ledger before the change (version 0 and empty for a new one) */
   before: LedgerRecord
+  settlementBefore: Settlement
   ledger: LedgerRecord
   settlement: Settlement
   /** false when the change was already in the ledger (a replay) */
@@ -47,7 +51,7 @@ const MAX_ATTEMPTS = 25
 function emptyLedger (lease: LeaseRef, now: Date): LedgerRecord {
   return {
     _id: lease.leaseId, agencyId: lease.agencyId, propertyId: lease.propertyId, unitId: lease.unitId, version: 0,
-    charges: [], payments: [], totalCharged: 0, totalPaid: 0, outstanding: 0, credit: 0, dirtySince: null, updatedAt: now
+    charges: [], payments: [], carried: NOTHING_FOLDED, totalCharged: 0, totalPaid: 0, outstanding: 0, credit: 0, dirtySince: null, updatedAt: now
   }
 }
 
@@ -75,13 +79,22 @@ export default fp(async function ledger (fastify) {
       if (!outcome.applied) {
         // Already in the ledger: a replay. Finish whatever a crashed attempt left undone.
         if (base.dirtySince !== null) await project(base, before)
-        return { change, before: base, ledger: base, settlement: before, applied: false }
+        return { change, before: base, settlementBefore: before, ledger: base, settlement: before, applied: false }
       }
 
-      const settlement = settlementOf(outcome.facts)
-      const next: LedgerRecord = {
-        ...base,
-        ...outcome.facts,
+      let settlement = settlementOf(outcome.facts)
+      // The items this change moved: their documents are rewritten, so they may not fold yet.
+      const moved = new Set([...movedItems(before, settlement), outcome.itemId.toHexString()])
+      let next: LedgerRecord = { ...base, ...outcome.facts }
+      // A dirty ledger may hide documents not yet written: it folds at a later change.
+      const folded = base.dirtySince === null ? foldLedger(next, settlement, now, moved) : null
+      if (folded !== null) {
+        next = folded
+        settlement = settlementOf(folded)
+      }
+      checkBound(base, next, settlement.outstanding < before.outstanding || settlement.credit < before.credit)
+      next = {
+        ...next,
         version: base.version + 1,
         totalCharged: settlement.totalCharged,
         totalPaid: settlement.totalPaid,
@@ -98,9 +111,8 @@ export default fp(async function ledger (fastify) {
       }
 
       // A ledger that was already dirty may hide an earlier unprojected version: rewrite all.
-      const only = base.dirtySince === null ? new Set([...movedItems(before, settlement), outcome.itemId.toHexString()]) : undefined
-      await project(next, settlement, only)
-      const result = { change, before: base, ledger: next, settlement, applied: true }
+      await project(next, settlement, base.dirtySince === null ? moved : undefined)
+      const result = { change, before: base, settlementBefore: before, ledger: next, settlement, applied: true }
       // Followers (the dashboard's rollups) must never fail a money write: what they
       // miss, the reconciliation job recomputes.
       for (const listener of listeners) {

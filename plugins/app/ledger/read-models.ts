@@ -3,16 +3,20 @@
 import type { LedgerRecord } from '../repositories/ledgers.ts'
 import type { ChargeRecord } from '../repositories/charges.ts'
 import type { PaymentRecord } from '../repositories/payments.ts'
-import { aging, settle, type AgingBucket, type LedgerCharge, type LedgerPayment, type Settlement } from './allocate.ts'
+import { aging, settle, type AgingBucket, type Allocation, type LedgerCharge, type LedgerPayment, type Settlement } from './allocate.ts'
 
 function ledgerCharges (ledger: Pick<LedgerRecord, 'charges'>): LedgerCharge[] {
-  return ledger.charges.map((c) => ({ id: c._id.toHexString(), kind: c.kind, key: c.key, dueDate: c.dueDate, amount: c.amount, voided: c.voided, createdAt: c.createdAt }))
+  return ledger.charges.map((c) => ({
+    id: c._id.toHexString(), kind: c.kind, key: c.key, dueDate: c.dueDate, amount: c.amount, voided: c.voided, createdAt: c.createdAt, paidBefore: c.paidBefore ?? 0
+  }))
 }
 
-export function settlementOf (ledger: Pick<LedgerRecord, 'charges' | 'payments'>): Settlement {
+export type LedgerFacts = Pick<LedgerRecord, 'charges' | 'payments' | 'carried'>
+
+export function settlementOf (ledger: LedgerFacts): Settlement {
   const charges = ledgerCharges(ledger)
   const payments: LedgerPayment[] = ledger.payments.map((p) => ({ id: p._id.toHexString(), amount: p.amount, receivedAt: p.receivedAt, reversed: p.reversed }))
-  return settle(charges, payments)
+  return settle(charges, payments, ledger.carried)
 }
 
 export function startOfUtcDay (at: Date): Date {
@@ -64,7 +68,7 @@ export function paymentDocs (ledger: LedgerRecord, settlement: Settlement, now: 
       reference: p.reference,
       status: p.reversed ? 'reversed' as const : 'applied' as const,
       applied: settlement.applied.get(id) ?? 0,
-      allocations: settlement.allocations.filter((a) => a.paymentId === id).map((a) => ({ chargeId: chargesById.get(a.chargeId)!, amount: a.amount })),
+      allocations: (settlement.byPayment.get(id) ?? []).map((a) => ({ chargeId: chargesById.get(a.chargeId)!, amount: a.amount })),
       reversedAt: p.reversedAt,
       reversalReason: p.reversalReason,
       ledgerVersion: ledger.version,
@@ -74,19 +78,19 @@ export function paymentDocs (ledger: LedgerRecord, settlement: Settlement, now: 
   })
 }
 
-/** Items whose derived amounts differ between two settlements of the same ledger. */
+function sameAllocations (a: readonly Allocation[] | undefined, b: readonly Allocation[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return a.length === b.length && a.every((x, i) => x.chargeId === b[i]!.chargeId && x.amount === b[i]!.amount)
+}
+
+/** Items whose derived amounts differ between two settlements of the same ledger (linear in its items). */
 export function movedItems (before: Settlement, after: Settlement): Set<string> {
   const moved = new Set<string>()
   for (const [id, paid] of after.paid) if (before.paid.get(id) !== paid) moved.add(id)
   for (const [id, applied] of after.applied) if (before.applied.get(id) !== applied) moved.add(id)
-  const allocationsOf = (settlement: Settlement) => {
-    const byPayment = new Map<string, string>()
-    for (const a of settlement.allocations) byPayment.set(a.paymentId, `${byPayment.get(a.paymentId) ?? ''}${a.chargeId}:${a.amount};`)
-    return byPayment
+  for (const id of new Set([...before.byPayment.keys(), ...after.byPayment.keys()])) {
+    if (!sameAllocations(before.byPayment.get(id), after.byPayment.get(id))) moved.add(id)
   }
-  const beforeAllocations = allocationsOf(before)
-  for (const [paymentId, allocations] of allocationsOf(after)) if (beforeAllocations.get(paymentId) !== allocations) moved.add(paymentId)
-  for (const paymentId of beforeAllocations.keys()) if (!after.allocations.some((a) => a.paymentId === paymentId)) moved.add(paymentId)
   return moved
 }
 
@@ -98,7 +102,7 @@ export interface BalanceFigures {
   aging: Record<AgingBucket, number>
 }
 
-export function balanceOf (ledger: Pick<LedgerRecord, 'charges' | 'payments'> | null, on: Date): BalanceFigures {
+export function balanceOf (ledger: LedgerFacts | null, on: Date): BalanceFigures {
   if (ledger === null) return { totalCharged: 0, totalPaid: 0, outstanding: 0, credit: 0, aging: { '0-30': 0, '31-60': 0, '61-90': 0, '90+': 0 } }
   const settlement = settlementOf(ledger)
   return {

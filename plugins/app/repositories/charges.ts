@@ -41,14 +41,24 @@ export class ChargesRepository extends ProjectionRepository<ChargeRecord> {
     super(db, 'charges', { maxTimeMS, indexes, projection: PROJECTION })
   }
 
-  /** Scheduled job: open charges (any agency) due before a date become overdue. Safe to repeat. */
-  async adminMarkOverdue (dueBefore: Date): Promise<number> {
+  /** Scheduled job: the agencies with open charges due before a date not flagged overdue yet. */
+  async adminAgenciesWithOverdue (dueBefore: Date): Promise<ObjectId[]> {
+    const { maxTimeMS, comment } = this.docs.readOptions('adminAgenciesWithOverdue')
+    return await this.docs.collection.distinct('agencyId', { status: 'open', overdue: false, dueDate: { $lt: dueBefore } }, { maxTimeMS, comment })
+  }
+
+  /** Scheduled job: flags up to `limit` of the agency's open charges due before a date as overdue. Safe to repeat. */
+  async markOverdue (agencyId: ObjectId, dueBefore: Date, limit: number): Promise<{ flagged: number, more: boolean }> {
+    const open = { status: 'open' as const, overdue: false }
+    const page = await this.docs.collection.find(this.docs.scoped(agencyId, { ...open, dueDate: { $lt: dueBefore } }), { ...this.docs.readOptions('markOverdue'), projection: { _id: 1 } })
+      .limit(limit).toArray()
+    if (page.length === 0) return { flagged: 0, more: false }
     const result = await this.docs.collection.updateMany(
-      { status: 'open', overdue: false, dueDate: { $lt: dueBefore } },
+      this.docs.scoped(agencyId, { ...open, _id: { $in: page.map((charge) => charge._id) } }),
       { $set: { overdue: true, updatedAt: new Date() } },
-      this.docs.writeOptions('adminMarkOverdue')
+      this.docs.writeOptions('markOverdue')
     )
-    return result.modifiedCount
+    return { flagged: result.modifiedCount, more: page.length === limit }
   }
 }
 

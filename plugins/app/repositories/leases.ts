@@ -96,15 +96,31 @@ export class LeasesRepository {
     return this.leases.updateById(agencyId, id, { $set: { nextRentDueDate: to } }, 'advanceRent', { status: 'active', nextRentDueDate: from })
   }
 
-  /** Scheduled job: active leases (any agency) whose next rent is due by a date, oldest due first. */
-  async adminRentDue (by: Date, limit: number): Promise<LeaseRecord[]> {
-    return await this.leases.collection.find({ status: 'active', nextRentDueDate: { $lte: by } }, this.leases.readOptions('adminRentDue'))
-      .sort({ nextRentDueDate: 1, _id: 1 }).limit(limit).toArray()
+  /** Scheduled job: the agencies with an active lease whose next rent is due by a date. */
+  async adminAgenciesWithRentDue (by: Date): Promise<ObjectId[]> {
+    const { maxTimeMS, comment } = this.leases.readOptions('adminAgenciesWithRentDue')
+    return await this.leases.collection.distinct('agencyId', { status: 'active', nextRentDueDate: { $lte: by } }, { maxTimeMS, comment })
   }
 
-  /** Scheduled job: active leases (any agency) that ended before a date. */
-  async adminExpired (before: Date, limit: number): Promise<LeaseRecord[]> {
-    return await this.leases.collection.find({ status: 'active', endDate: { $lt: before } }, this.leases.readOptions('adminExpired')).limit(limit).toArray()
+  /** Scheduled job: a page of the agency's active leases with rent due by a date, in _id order after a position. */
+  async rentDue (agencyId: ObjectId, by: Date, after: ObjectId | null, limit: number): Promise<LeaseRecord[]> {
+    return await this.duePage(agencyId, { nextRentDueDate: { $lte: by } }, after, limit, 'rentDue')
+  }
+
+  /** Scheduled job: the agencies with an active lease that ended before a date. */
+  async adminAgenciesWithExpired (before: Date): Promise<ObjectId[]> {
+    const { maxTimeMS, comment } = this.leases.readOptions('adminAgenciesWithExpired')
+    return await this.leases.collection.distinct('agencyId', { status: 'active', endDate: { $lt: before } }, { maxTimeMS, comment })
+  }
+
+  /** Scheduled job: a page of the agency's active leases that ended before a date, in _id order after a position. */
+  async expired (agencyId: ObjectId, before: Date, after: ObjectId | null, limit: number): Promise<LeaseRecord[]> {
+    return await this.duePage(agencyId, { endDate: { $lt: before } }, after, limit, 'expired')
+  }
+
+  private async duePage (agencyId: ObjectId, due: Record<string, unknown>, after: ObjectId | null, limit: number, method: string): Promise<LeaseRecord[]> {
+    const filter = this.leases.scoped(agencyId, { status: 'active', ...due, ...(after === null ? {} : { _id: { $gt: after } }) })
+    return await this.leases.collection.find(filter, this.leases.readOptions(method)).sort({ _id: 1 }).limit(limit).toArray() as LeaseRecord[]
   }
 }
 

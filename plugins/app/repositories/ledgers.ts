@@ -1,8 +1,11 @@
-// Ledgers: one document per lease (its _id is the lease id) holding every money
-// fact of the lease — charges and payments — and the settlement computed from
+// Ledgers: one document per lease (its _id is the lease id) holding the money
+// facts of the lease — charges and payments — and the settlement computed from
 // them. Each change rewrites the document under an optimistic version check:
 // one atomic single-document write decides every allocation, so concurrent
 // payments can neither double-count nor lose money, with no transaction.
+// A long history does not grow the document without end: settled items fold
+// into the carried balance (plugins/app/ledger/fold.ts), their charge and
+// payment documents staying as they were when they closed.
 import type { Db, ObjectId } from 'mongodb'
 import { ledgers as indexes } from '../../../migrations/mongo/ledgers.ts'
 import type { ChargeKind } from './charges.ts'
@@ -19,6 +22,8 @@ export interface LedgerChargeRecord {
   voided: boolean
   voidedAt: Date | null
   createdAt: Date
+  /** set on the one charge partly paid by folded payments: that part */
+  paidBefore?: number
 }
 
 export interface LedgerPaymentRecord {
@@ -33,6 +38,37 @@ export interface LedgerPaymentRecord {
   createdAt: Date
 }
 
+/** A folded payment, as the dashboard's latest payments show it. */
+export interface CarriedPayment { id: ObjectId, amount: number, receivedAt: Date, method: PaymentMethod, reversed: boolean }
+
+/**
+ * What the folded (closed) part of a ledger still contributes. Folded charges
+ * were paid in full by folded payments, which were applied in full (to them,
+ * and to the paidBefore part of the first open charge).
+ */
+export interface CarriedBalance {
+  /** how many charges and payments were folded */
+  charges: number
+  payments: number
+  /** the folded charges' amounts (voided ones left out) and the folded payments' (reversed ones left out) */
+  charged: number
+  paid: number
+  /** the last charge and payment, in settlement order, whose allocation is closed: a new item must sort after them */
+  lastCharge: { dueDate: Date, createdAt: Date, id: ObjectId } | null
+  lastPayment: { receivedAt: Date, id: ObjectId } | null
+  /** the keys of folded charges (rent periods, the deposit): never raised again */
+  keys: string[]
+  /** the folded items' charged (by due month) and collected (by receipt month) money, YYYY-MM */
+  months: Record<string, { charged: number, collected: number }>
+  /** the newest folded payments, newest first (at most the dashboard's ten) */
+  latestPayments: CarriedPayment[]
+  foldedAt: Date | null
+}
+
+export const NOTHING_FOLDED: CarriedBalance = {
+  charges: 0, payments: 0, charged: 0, paid: 0, lastCharge: null, lastPayment: null, keys: [], months: {}, latestPayments: [], foldedAt: null
+}
+
 export interface LedgerRecord {
   _id: ObjectId
   agencyId: ObjectId
@@ -41,6 +77,7 @@ export interface LedgerRecord {
   version: number
   charges: LedgerChargeRecord[]
   payments: LedgerPaymentRecord[]
+  carried: CarriedBalance
   totalCharged: number
   totalPaid: number
   outstanding: number
@@ -51,7 +88,7 @@ export interface LedgerRecord {
 }
 
 const PROJECTION = {
-  agencyId: 1, propertyId: 1, unitId: 1, version: 1, charges: 1, payments: 1, totalCharged: 1, totalPaid: 1, outstanding: 1, credit: 1, dirtySince: 1, updatedAt: 1
+  agencyId: 1, propertyId: 1, unitId: 1, version: 1, charges: 1, payments: 1, carried: 1, totalCharged: 1, totalPaid: 1, outstanding: 1, credit: 1, dirtySince: 1, updatedAt: 1
 } as const
 
 export class LedgersRepository {
@@ -69,7 +106,7 @@ export class LedgersRepository {
   }
 
   async get (agencyId: ObjectId, leaseId: ObjectId): Promise<LedgerRecord | null> {
-    return await this.collection.findOne({ _id: leaseId, agencyId }, { ...this.options('get'), projection: PROJECTION })
+    return withCarried(await this.collection.findOne({ _id: leaseId, agencyId }, { ...this.options('get'), projection: PROJECTION }))
   }
 
   /** The first version of a lease's ledger; false if another writer created it first. */
@@ -97,11 +134,29 @@ export class LedgersRepository {
   /** Reconciliation: an agency's ledgers in _id order, a batch after a position. */
   async forAgency (agencyId: ObjectId, after: ObjectId | null, limit: number): Promise<LedgerRecord[]> {
     const filter = after === null ? { agencyId } : { agencyId, _id: { $gt: after } }
-    return await this.collection.find(filter, { ...this.options('forAgency'), projection: PROJECTION }).sort({ _id: 1 }).limit(limit).toArray()
+    const batch = await this.collection.find(filter, { ...this.options('forAgency'), projection: PROJECTION }).sort({ _id: 1 }).limit(limit).toArray()
+    return batch.map((record) => withCarried(record)!)
   }
 
-  /** Repair job: ledgers (any agency) whose projections have lagged since before a cutoff. */
-  async adminDirtyBefore (cutoff: Date, limit: number): Promise<LedgerRecord[]> {
-    return await this.collection.find({ dirtySince: { $lt: cutoff } }, { ...this.options('adminDirtyBefore'), projection: PROJECTION }).limit(limit).toArray()
+  /** Repair job: the agencies with a ledger whose projections have lagged since before a cutoff. */
+  async adminAgenciesWithDirty (cutoff: Date): Promise<ObjectId[]> {
+    return await this.collection.distinct('agencyId', { dirtySince: { $lt: cutoff } }, this.options('adminAgenciesWithDirty'))
   }
+
+  /** Repair job: a page of the agency's ledgers lagging since before a cutoff, in _id order after a position. */
+  async dirtyBefore (agencyId: ObjectId, cutoff: Date, after: ObjectId | null, limit: number): Promise<LedgerRecord[]> {
+    const filter = { agencyId, dirtySince: { $lt: cutoff }, ...(after === null ? {} : { _id: { $gt: after } }) }
+    const batch = await this.collection.find(filter, { ...this.options('dirtyBefore'), projection: PROJECTION }).sort({ _id: 1 }).limit(limit).toArray()
+    return batch.map((record) => withCarried(record)!)
+  }
+}
+
+/**
+ * Ledgers written before folding existed have no carried balance until the
+ * migration gives them one (migrations/mongo/ledger-carried.ts); read them as
+ * having folded nothing, so a process never depends on the migration's timing.
+ */
+function withCarried (record: LedgerRecord | null): LedgerRecord | null {
+  if (record === null || record.carried !== undefined) return record
+  return { ...record, carried: NOTHING_FOLDED }
 }

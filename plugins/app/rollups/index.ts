@@ -13,8 +13,8 @@ import { ObjectId } from 'mongodb'
 import { promClient } from '../../external/metrics.ts'
 import type { AgencySummaryRecord, LatestPayment, RecountedWidget, RecountedWidgets } from '../repositories/agency-summaries.ts'
 import { LATEST_PAYMENTS, monthsOf, type MonthFigures } from '../repositories/agency-summaries.ts'
-import { addContribution, contributionDelta, contributionOf, emptyContribution, type MoneyContribution } from './money-contribution.ts'
-import { leaseEnds, NO_OPEN_REQUESTS, NO_UNITS, pick, priorityCounts, resolutionStats, unitCounts, type DashboardSource } from './source.ts'
+import { addContribution, contributionDelta, contributionOf, emptyContribution, shownPayments, type MoneyContribution } from './money-contribution.ts'
+import { leaseEnds, NO_OPEN_REQUESTS, NO_UNITS, pick, priorityCounts, rangeOf, resolutionStats, unitCounts, type DashboardSource } from './source.ts'
 
 const RESOLUTION_WINDOW_MS = 30 * 86_400_000
 const MAX_RESOLUTIONS = 5_000
@@ -74,7 +74,7 @@ export default fp(async function rollups (fastify) {
   }
 
   ledger.onChange(async (agencyId, result) => {
-    await summaries.applyMoneyDelta(agencyId, contributionDelta(contributionOf(result.before), contributionOf(result.ledger)))
+    await summaries.applyMoneyDelta(agencyId, contributionDelta(contributionOf(result.before, result.settlementBefore), contributionOf(result.ledger, result.settlement)))
     const { change } = result
     if (change.type === 'addPayment') {
       const p = change.payment
@@ -95,7 +95,7 @@ export default fp(async function rollups (fastify) {
       const batch = await repos.ledgers.forAgency(agencyId, after, LEDGER_BATCH)
       for (const record of batch) {
         addContribution(total, contributionOf(record))
-        for (const p of record.payments) latest.push({ id: p._id, leaseId: record._id, amount: p.amount, receivedAt: p.receivedAt, method: p.method, status: p.reversed ? 'reversed' : 'applied' })
+        latest.push(...shownPayments(record))
         if (latest.length > LATEST_PAYMENTS * 4) latest = newest(latest)
       }
       if (batch.length < LEDGER_BATCH) break
@@ -112,13 +112,15 @@ export default fp(async function rollups (fastify) {
     const [properties, units, ends, maintenanceOpen, resolutions, money] = await Promise.all([
       count(agencyId, 'properties'), count(agencyId, 'units'), count(agencyId, 'leaseEnds'), count(agencyId, 'maintenanceOpen'), count(agencyId, 'resolutions'), moneyFromLedgers(agencyId)
     ])
+    const months = monthsOf(money.total)
     return {
       properties, units, leaseEnds: ends, maintenanceOpen, resolutions,
       outstandingByDueDay: Object.fromEntries(money.total.outstandingByDueDay),
       outstanding: money.total.outstanding,
       credit: money.total.credit,
       latestPayments: money.latest,
-      months: pick(monthsOf(money.total), periods)
+      months: pick(months, periods),
+      dataMonths: rangeOf(Object.keys(months))
     }
   }
 
@@ -144,7 +146,8 @@ export default fp(async function rollups (fastify) {
       outstanding: s.outstanding ?? 0,
       credit: s.credit ?? 0,
       latestPayments: s.latestPayments ?? [],
-      months: pick(s.months ?? {}, periods)
+      months: pick(s.months ?? {}, periods),
+      dataMonths: rangeOf(Object.keys(s.months ?? {}))
     }
   }
 

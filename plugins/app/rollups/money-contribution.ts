@@ -3,8 +3,10 @@
 // outstanding per due day (aging is computed from that at read time, so it stays
 // right as days pass). A ledger change moves the agency's figures by the
 // difference between the ledger's contribution after and before it.
+import { settlementOf, type LedgerFacts } from '../ledger/read-models.ts'
+import type { Settlement } from '../ledger/allocate.ts'
 import type { LedgerRecord } from '../repositories/ledgers.ts'
-import { settlementOf } from '../ledger/read-models.ts'
+import type { LatestPayment } from '../repositories/agency-summaries.ts'
 
 export interface MoneyContribution {
   charged: Map<string, number>
@@ -21,9 +23,14 @@ function add (map: Map<string, number>, key: string, amount: number): void {
   if (amount !== 0) map.set(key, (map.get(key) ?? 0) + amount)
 }
 
-export function contributionOf (ledger: Pick<LedgerRecord, 'charges' | 'payments'>): MoneyContribution {
-  const settlement = settlementOf(ledger)
+/** A ledger's contribution; pass its settlement when it is at hand (settling is the costly part). */
+export function contributionOf (ledger: LedgerFacts, settlement: Settlement = settlementOf(ledger)): MoneyContribution {
   const contribution: MoneyContribution = { charged: new Map(), collected: new Map(), outstandingByDueDay: new Map(), outstanding: settlement.outstanding, credit: settlement.credit }
+  // Folded items were settled in full: they still count in their months, never as outstanding.
+  for (const [period, month] of Object.entries(ledger.carried.months)) {
+    add(contribution.charged, period, month.charged)
+    add(contribution.collected, period, month.collected)
+  }
   for (const charge of ledger.charges) {
     if (charge.voided) continue
     add(contribution.charged, monthOf(charge.dueDate), charge.amount)
@@ -63,4 +70,11 @@ export function addContribution (total: MoneyContribution, more: MoneyContributi
   for (const [key, value] of more.outstandingByDueDay) add(total.outstandingByDueDay, key, value)
   total.outstanding += more.outstanding
   total.credit += more.credit
+}
+
+/** A ledger's payments as the dashboard's latest payments list them: those it holds, and the newest folded ones. */
+export function shownPayments (ledger: Pick<LedgerRecord, '_id' | 'payments' | 'carried'>): LatestPayment[] {
+  const shown = (id: LatestPayment['id'], p: { amount: number, receivedAt: Date, method: string, reversed: boolean }): LatestPayment =>
+    ({ id, leaseId: ledger._id, amount: p.amount, receivedAt: p.receivedAt, method: p.method, status: p.reversed ? 'reversed' : 'applied' })
+  return [...ledger.payments.map((p) => shown(p._id, p)), ...ledger.carried.latestPayments.map((p) => shown(p.id, p))]
 }

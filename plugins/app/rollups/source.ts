@@ -14,6 +14,21 @@ export interface DashboardSource {
   credit: number
   latestPayments: LatestPayment[]
   months: Map<string, MonthFigures>
+  /** the first and last month holding money (YYYY-MM), null when none does */
+  dataMonths: MonthRange | null
+}
+
+export interface MonthRange { first: string, last: string }
+
+/** The first and last of the months (YYYY-MM) a summary holds. */
+export function rangeOf (months: Iterable<string>): MonthRange | null {
+  let range: MonthRange | null = null
+  for (const month of months) {
+    if (range === null) range = { first: month, last: month }
+    else if (month < range.first) range.first = month
+    else if (month > range.last) range.last = month
+  }
+  return range
 }
 
 export const NO_UNITS: UnitCounts = { vacant: 0, occupied: 0, notice: 0, offline: 0 }

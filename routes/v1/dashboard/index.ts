@@ -9,7 +9,7 @@ const dashboard: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['dashboard'],
       summary: 'The agency at a glance: portfolio, leases, rent, arrears, 12 months, maintenance, latest payments',
-      description: 'Widgets to include with include= (default all); the month with period= (default the current one, UTC). Figures as of now: occupancy, expiring leases, aging, open maintenance.',
+      description: 'Widgets to include with include= (default all, in any order); the month with period= (default the current one, UTC), from the agency\'s first month with money to its last or the current one, else 400 PERIOD_OUT_OF_RANGE. Figures as of now: occupancy, expiring leases, aging, open maintenance.',
       querystring: DashboardQuery,
       response: { 200: Dashboard, ...errors(400, 401, 429) }
     }
