@@ -2,6 +2,15 @@
 // error responses each route documents.
 import { Type, type TSchema } from 'typebox'
 
+/** How every schema is checked (Ajv options: request parts, export filters, import rows). */
+export const VALIDATION_OPTIONS = {
+  // Unknown fields are an error, never silently dropped (schemas say additionalProperties: false).
+  removeAdditional: false,
+  coerceTypes: 'array',
+  useDefaults: true,
+  allErrors: false
+} as const
+
 export const ObjectIdString = Type.String({ pattern: '^[a-f0-9]{24}$', description: 'a 24-character hex id' })
 export const IsoDateTime = Type.String({ format: 'date-time' })
 export const IsoDate = Type.String({ format: 'date', description: 'a calendar date, YYYY-MM-DD (UTC)' })
