@@ -16,7 +16,7 @@ declare module 'fastify' {
 
 export default fp(async function jobStore (fastify) {
   const pool = fastify.pg.pool
-  fastify.decorate('jobStore', new JobStore(pool, fastify.config.JOB_FILE_RETENTION_HOURS))
+  fastify.decorate('jobStore', new JobStore(pool, { retentionHours: fastify.config.JOB_FILE_RETENTION_HOURS, webhookAttempts: fastify.config.WEBHOOK_MAX_ATTEMPTS }))
   fastify.decorate('notifications', new NotificationStore(pool))
   const events = new JobEvents(fastify.config.DATABASE_URL, fastify.log)
   await events.start()

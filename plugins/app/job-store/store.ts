@@ -78,10 +78,12 @@ function title (job: JobRecord, status: FinishedStatus): string {
 export class JobStore {
   readonly #pool: Pool
   readonly #retentionHours: number
+  readonly #webhookAttempts: number
 
-  constructor (pool: Pool, retentionHours: number) {
+  constructor (pool: Pool, options: { retentionHours: number, webhookAttempts: number }) {
     this.#pool = pool
-    this.#retentionHours = retentionHours
+    this.#retentionHours = options.retentionHours
+    this.#webhookAttempts = options.webhookAttempts
   }
 
   /**
@@ -192,13 +194,16 @@ export class JobStore {
     return rows[0] === undefined ? { owned: false, cancelRequested: false } : { owned: true, cancelRequested: rows[0].cancel_requested_at !== null }
   }
 
-  /** The attempt failed and the queue will retry it (at graphile-worker's backoff). */
-  async retryLater (job: JobRecord, error: { code: string, message: string }): Promise<void> {
+  /**
+   * Back to queued: the attempt failed and the queue retries it at graphile-worker's
+   * backoff, or (released) the attempt was interrupted and the job runs again at once.
+   */
+  async retryLater (job: JobRecord, error: { code: string, message: string }, released = false): Promise<void> {
     await this.#pool.query(
       `UPDATE jobs SET status = 'queued', run_token = NULL, error_code = $4, error_message = $5,
-              next_attempt_at = now() + exp(least(attempts, 10)) * interval '1 second'
+              next_attempt_at = CASE WHEN $6 THEN now() ELSE now() + exp(least(attempts, 10)) * interval '1 second' END
        WHERE id = $1 AND agency_id = $2 AND run_token = $3 AND status = 'running'`,
-      [job.id, job.agencyId, job.runToken, error.code, error.message])
+      [job.id, job.agencyId, job.runToken, error.code, error.message, released])
   }
 
   /**
@@ -216,7 +221,7 @@ export class JobStore {
       `UPDATE jobs SET status = $4, finished_at = now(), run_token = NULL, pending_file_id = NULL, next_attempt_at = NULL,
               result = $5, error_code = $6, error_message = $7,
               file_id = $8, file_name = $9, content_type = $10, file_size = $11,
-              expires_at = CASE WHEN $8::text IS NULL THEN NULL ELSE now() + $12 * interval '1 hour' END
+              expires_at = now() + $12 * interval '1 hour'
        WHERE id = $1 AND agency_id = $2 AND run_token IS NOT DISTINCT FROM $3 AND status IN ('queued', 'running') RETURNING *`,
       [job.id, job.agencyId, runToken, finish.status, finish.result ?? null, finish.error?.code ?? null, finish.error?.message ?? null,
         file?.id ?? null, file?.name ?? null, file?.contentType ?? null, file?.size ?? null, this.#retentionHours])
@@ -250,18 +255,18 @@ export class JobStore {
       [id, job.agencyId, job.id, event, payload])
     if (rows[0] === undefined) return
     await client.query(
-      `SELECT graphile_worker.add_job('deliver-webhook', json_build_object('deliveryId', $1::text, 'agencyId', $2::text), job_key => $3::text)`,
-      [id, job.agencyId, `webhook:${id}`])
+      `SELECT graphile_worker.add_job('deliver-webhook', json_build_object('deliveryId', $1::text, 'agencyId', $2::text), job_key => $3::text, max_attempts => $4::int)`,
+      [id, job.agencyId, `webhook:${id}`, this.#webhookAttempts])
   }
 
-  /** Retention job: finished jobs (any agency) whose file has expired. */
+  /** Retention job: finished jobs (any agency) past their retention, whose files (result, upload) go. */
   async adminExpiredFiles (before: Date, limit: number): Promise<JobRecord[]> {
     const { rows } = await this.#pool.query<JobRow>(
       `SELECT * FROM jobs WHERE expires_at < $1 AND status IN ('succeeded', 'failed', 'cancelled') ORDER BY expires_at LIMIT $2`, [before, limit])
     return rows.map(jobOf)
   }
 
-  /** The job's file is gone: the job is expired (a failed or cancelled job only loses its report). */
+  /** The job's files are gone: a succeeded job becomes expired; a failed or cancelled one keeps its status. */
   async markExpired (job: JobRecord): Promise<void> {
     await this.#pool.query(
       `UPDATE jobs SET status = CASE WHEN status = 'succeeded' THEN 'expired' ELSE status END, file_id = NULL, expires_at = NULL

@@ -49,6 +49,9 @@ export interface CollectionOptions {
 
 export const DUPLICATE_KEY = 11000
 
+/** What a bulk import did with each row: inserted, already there (by its natural key), or refused. */
+export type ImportOutcome = 'created' | 'existing' | { error: string }
+
 // Databases of an app in HAVEN_UNOPTIMISED mode (the benchmark baseline): their lists run even
 // when no declared index serves them, since measuring such scans is the point of that mode.
 const unindexedListsAllowed = new WeakSet<Db>()
@@ -103,6 +106,37 @@ export class AgencyCollection<T extends AgencyDoc> {
 
   async insert (doc: OptionalUnlessRequiredId<T>, method = 'insert'): Promise<void> {
     await this.collection.insertOne(doc, this.writeOptions(method))
+  }
+
+  /**
+   * Bulk import: inserts each document unless one with the same natural key
+   * (the filter, which holds the agency) exists; one unordered bulkWrite, so a
+   * refused row never stops the others. Two rows with the same key race into
+   * the unique index: the loser is 'existing', as it would be a moment later.
+   */
+  async insertMissing (agencyId: ObjectId, rows: Array<{ key: Record<string, unknown>, doc: T }>, method: string): Promise<ImportOutcome[]> {
+    if (rows.length === 0) return []
+    const operations = rows.map(({ key, doc }) => {
+      const onInsert = Object.fromEntries(Object.entries(doc).filter(([field]) => !(field in key) && field !== 'agencyId'))
+      return { updateOne: { filter: this.scoped(agencyId, key), update: { $setOnInsert: onInsert }, upsert: true } }
+    })
+    let upserted: Record<number, unknown>
+    let errors: Array<{ index: number, code?: number, errmsg?: string }> = []
+    try {
+      const result = await this.collection.bulkWrite(operations as never, { ordered: false, ...this.writeOptions(method) })
+      upserted = result.upsertedIds
+    } catch (err) {
+      const bulk = err as { writeErrors?: unknown, result?: { upsertedIds?: Record<number, unknown> } }
+      if (bulk.writeErrors === undefined || bulk.result === undefined) throw err
+      upserted = bulk.result.upsertedIds ?? {}
+      errors = ([] as Array<{ index: number, code?: number, errmsg?: string }>).concat(bulk.writeErrors as never)
+    }
+    const failed = new Map(errors.map((e) => [e.index, e]))
+    return rows.map((_row, index): ImportOutcome => {
+      const error = failed.get(index)
+      if (error !== undefined) return error.code === DUPLICATE_KEY ? 'existing' : { error: error.errmsg ?? 'the database refused the row' }
+      return index in upserted ? 'created' : 'existing'
+    })
   }
 
   /** Updates one item of the agency and returns it as it is after the update, or null if absent. */

@@ -3,7 +3,7 @@
 // them. Each change rewrites the document under an optimistic version check:
 // one atomic single-document write decides every allocation, so concurrent
 // payments can neither double-count nor lose money, with no transaction.
-import type { Db, ObjectId } from 'mongodb'
+import type { Db, FindCursor, ObjectId, ReadPreferenceLike } from 'mongodb'
 import { ledgers as indexes } from '../../../migrations/mongo/ledgers.ts'
 import type { ChargeKind } from './charges.ts'
 import type { PaymentMethod } from './payments.ts'
@@ -98,6 +98,21 @@ export class LedgersRepository {
   async forAgency (agencyId: ObjectId, after: ObjectId | null, limit: number): Promise<LedgerRecord[]> {
     const filter = after === null ? { agencyId } : { agencyId, _id: { $gt: after } }
     return await this.collection.find(filter, { ...this.options('forAgency'), projection: PROJECTION }).sort({ _id: 1 }).limit(limit).toArray()
+  }
+
+  /** Key lookups for a batch of leases (a ledger's _id is its lease's). */
+  async getMany (agencyId: ObjectId, leaseIds: ObjectId[]): Promise<LedgerRecord[]> {
+    if (leaseIds.length === 0) return []
+    return await this.collection.find({ agencyId, _id: { $in: leaseIds } }, { ...this.options('getMany'), projection: PROJECTION }).toArray()
+  }
+
+  /** Every ledger of an agency through one cursor, in _id order (the arrears report). */
+  streamForAgency (agencyId: ObjectId, options: { readPreference: ReadPreferenceLike, batchSize: number, maxTimeMS: number }): FindCursor<LedgerRecord> {
+    return this.collection.find({ agencyId }, { ...this.options('streamForAgency'), projection: PROJECTION, ...options }).sort({ _id: 1 })
+  }
+
+  async countForAgency (agencyId: ObjectId, options: { readPreference: ReadPreferenceLike, maxTimeMS: number }): Promise<number> {
+    return await this.collection.countDocuments({ agencyId }, { ...options, comment: 'repo:ledgers.countForAgency' })
   }
 
   /** Repair job: ledgers (any agency) whose projections have lagged since before a cutoff. */
