@@ -108,6 +108,11 @@ export default fp(async function importService (fastify) {
       if ((err as { code?: string }).code?.startsWith('CSV_') === true) throw codedError(400, 'INVALID_CSV', `The file is not valid CSV: ${(err as Error).message}`)
       throw err
     }
+    // A file past IMPORT_MAX_BYTES is cut short by the multipart parser, which marks it truncated.
+    if ((file as { truncated?: boolean }).truncated === true) {
+      await fastify.jobFiles.remove(upload.id.toHexString())
+      throw codedError(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${fastify.config.IMPORT_MAX_BYTES} bytes`)
+    }
     if (rows === 0) {
       await fastify.jobFiles.remove(upload.id.toHexString())
       throw codedError(400, 'EMPTY_FILE', 'The file holds a header but no rows')
@@ -145,17 +150,20 @@ export default fp(async function importService (fastify) {
     let batch: Array<{ line: number, cells: string[], body: Body }> = []
     const flush = async () => {
       const valid: typeof batch = []
+      const refused: Array<{ line: number, reasons: string[], cells: string[] }> = []
       for (const row of batch) {
         const issues = check(row.body)
-        if (issues.length > 0) await reject(row.line, issues.map(describeIssue), row.cells)
+        if (issues.length > 0) refused.push({ line: row.line, reasons: issues.map(describeIssue), cells: row.cells })
         else valid.push(row)
       }
       const outcomes = await definition.write(fastify, agencyId, valid.map((row) => row.body))
       for (const [index, outcome] of outcomes.entries()) {
         if (outcome === 'created') counts.created++
         else if (outcome === 'existing') counts.existing++
-        else await reject(valid[index]!.line, [outcome.error], valid[index]!.cells)
+        else refused.push({ line: valid[index]!.line, reasons: [outcome.error], cells: valid[index]!.cells })
       }
+      // The report lists rows in the file's order, whichever check refused them.
+      for (const row of refused.sort((x, y) => x.line - y.line)) await reject(row.line, row.reasons, row.cells)
       const done = batch.length
       batch = []
       await control.batch(done)
