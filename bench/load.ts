@@ -29,7 +29,7 @@ export interface Measurement {
   loadAverageBefore: number
 }
 
-interface RoundFigures { rps: number, p50: number, p90: number, p99: number, max: number, cpuPct: number, rssPeakMB: number }
+export interface RoundFigures { rps: number, p50: number, p90: number, p99: number, max: number, cpuPct: number, rssPeakMB: number }
 
 let current: Instance | undefined
 let stopped = false

@@ -2,6 +2,7 @@
 // configuration being measured. Everything below except HAVEN_UNOPTIMISED is the same for
 // both configurations; each departure from the defaults says why.
 import { randomBytes } from 'node:crypto'
+import os from 'node:os'
 import path from 'node:path'
 import type { StackUrls } from '../../scripts/stack.ts'
 import { freePort, startServer, type ServerProcess } from './process.ts'
@@ -21,6 +22,8 @@ export const BENCH_SETTINGS = {
   LOG_LEVEL: 'warn',
   // The limiter stays on (its Redis round trip is part of every request) but never refuses.
   RATE_LIMIT_MAX: '1000000000',
+  // The export-creation limit too: the job scenarios queue dozens of exports a minute.
+  EXPORT_RATE_LIMIT_MAX: '1000000000',
   // Each configuration logs in once; repeated runs within the window must not be refused.
   LOGIN_MAX_PER_ACCOUNT: '1000',
   LOGIN_MAX_PER_ADDRESS: '1000',
@@ -39,10 +42,17 @@ export const BENCH_SETTINGS = {
 
 const root = path.resolve(import.meta.dirname, '..', '..')
 
-export async function startHaven (config: HavenConfig, target: HavenTarget): Promise<ServerProcess> {
+/**
+ * How much lower the worker process's CPU priority is than the API's (a nice value): on a
+ * shared machine the API's requests come first and background jobs take what is left, as a
+ * deployment would arrange (nice -n 10, systemd Nice=10, or workers on machines of their own).
+ */
+export const WORKER_NICE = 10
+
+export async function startHaven (config: HavenConfig, target: HavenTarget, role: 'api' | 'worker' = 'api', jwtSecret = randomBytes(32).toString('base64url')): Promise<ServerProcess> {
   const port = await freePort()
-  return await startServer({
-    name: `haven (${config})`,
+  const server = await startServer({
+    name: role === 'api' ? `haven (${config})` : `haven worker (${config})`,
     args: ['server.ts'],
     cwd: root,
     port,
@@ -56,10 +66,13 @@ export async function startHaven (config: HavenConfig, target: HavenTarget): Pro
       DATABASE_URL: target.urls.DATABASE_URL,
       REDIS_URL: target.urls.REDIS_URL,
       REDIS_KEY_PREFIX: target.redisKeyPrefix,
-      JWT_SECRET: randomBytes(32).toString('base64url'),
-      HAVEN_UNOPTIMISED: String(config === 'unoptimised')
+      JWT_SECRET: jwtSecret,
+      HAVEN_UNOPTIMISED: String(config === 'unoptimised'),
+      HAVEN_ROLE: role
     }
   })
+  if (role === 'worker') os.setPriority(server.pid, WORKER_NICE)
+  return server
 }
 
 export async function startCeiling (file: 'ceiling-node-http.ts' | 'ceiling-fastify.ts'): Promise<ServerProcess> {
