@@ -19,6 +19,9 @@ export const Money = Type.Integer({ minimum: 0, maximum: 1_000_000_000_00, descr
 export const Name = Type.String({ minLength: 1, maxLength: 200 })
 export const Notes = Type.String({ maxLength: 5_000 })
 
+/** The body of an action that takes no input: left out, or an empty object. */
+export const NoBody = Type.Unsafe<Record<string, never> | null>({ type: ['object', 'null'], properties: {}, additionalProperties: false, description: 'no fields; the body may be left out' })
+
 export const IdParams = Type.Object({ id: ObjectIdString }, { additionalProperties: false })
 
 export const PAGE_LIMIT_MAX = 100

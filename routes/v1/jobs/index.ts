@@ -7,7 +7,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { errors, IdParams, Page } from '../../../schemas/common.ts'
+import { errors, IdParams, NoBody, Page } from '../../../schemas/common.ts'
 import { Job, JobEventsHeaders, JobListQuery } from '../../../schemas/job.ts'
 import { codedError } from '../../../plugins/app/error-handler.ts'
 import { hasRole } from '../../../plugins/app/tenancy.ts'
@@ -67,6 +67,7 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Cancel a job: a queued job at once, a running one within a batch',
       description: 'Answers the job (status cancelled, or still running with cancelRequested: true until its next batch). A finished job answers 409 JOB_FINISHED.',
       params: IdParams,
+      body: NoBody,
       response: { 202: Job, ...errors(400, 401, 404, 409) }
     }
   }, async (request, reply) => {
@@ -86,7 +87,8 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
         'Reconnect with Last-Event-ID: only a newer state is sent. A comment line keeps idle streams open.',
       params: IdParams,
       headers: JobEventsHeaders,
-      response: errors(400, 401, 404)
+      produces: ['text/event-stream'],
+      response: { 200: Type.Unsafe({ description: 'text/event-stream: events "progress" and "done", each a job as GET /v1/jobs/:id answers it' }), ...errors(400, 401, 404) }
     }
   }, async (request, reply) => {
     const first = await visibleJob(request, request.params.id)

@@ -2,7 +2,7 @@
 // default, newest first; mark one or all read. Only ever the caller's own.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { errors, ObjectIdString, Page } from '../../../schemas/common.ts'
+import { errors, NoBody, ObjectIdString, Page } from '../../../schemas/common.ts'
 import { Notification, NotificationListQuery, ReadAll } from '../../../schemas/notification.ts'
 
 const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -17,7 +17,7 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/:id/read', {
     config: { minRole: 'viewer' },
-    schema: { tags: ['notifications'], summary: 'Mark one of my notifications read', params: Type.Object({ id: ObjectIdString }, { additionalProperties: false }), response: { 200: Notification, ...errors(400, 401, 404) } }
+    schema: { tags: ['notifications'], summary: 'Mark one of my notifications read', params: Type.Object({ id: ObjectIdString }, { additionalProperties: false }), body: NoBody, response: { 200: Notification, ...errors(400, 401, 404) } }
   }, async (request) => {
     const notification = await store.markRead(request.auth.agencyId, request.auth.userId, request.params.id)
     if (notification === null) throw fastify.httpErrors.notFound('No such notification')
@@ -26,7 +26,7 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/read', {
     config: { minRole: 'viewer' },
-    schema: { tags: ['notifications'], summary: 'Mark all my notifications read', response: { 200: ReadAll, ...errors(401) } }
+    schema: { tags: ['notifications'], summary: 'Mark all my notifications read', body: NoBody, response: { 200: ReadAll, ...errors(401) } }
   }, async (request) => ({ marked: await store.markAllRead(request.auth.agencyId, request.auth.userId) }))
 }
 

@@ -2,7 +2,7 @@
 // HMAC-SHA256 (see plugins/app/webhooks). The secret is shown once, when it is
 // made; rotating it keeps the previous one signing for a day.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errors } from '../../../../schemas/common.ts'
+import { errors, NoBody } from '../../../../schemas/common.ts'
 import { Webhook, WebhookPut } from '../../../../schemas/webhook.ts'
 import type { WebhookSettings } from '../../../../plugins/app/repositories/agencies.ts'
 
@@ -47,7 +47,7 @@ const webhook: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/secret-rotation', {
     config: { minRole: 'admin' },
-    schema: { tags: TAGS, summary: 'Make a new signing secret (admin); the previous one also signs for 24 hours', response: { 200: Webhook, ...errors(401, 403, 404) } }
+    schema: { tags: TAGS, summary: 'Make a new signing secret (admin); the previous one also signs for 24 hours', body: NoBody, response: { 200: Webhook, ...errors(401, 403, 404) } }
   }, async (request) => {
     const settings = await fastify.webhooks.rotateSecret(request.auth.agencyId)
     if (settings === null) throw notConfigured()
