@@ -4,7 +4,7 @@
 // job's creation (queued) to its file stored (finishedAt), by the server's clock.
 import os from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { median, type Measurement, type RoundFigures } from '../load.ts'
+import { summarise, type LoadSettings, type Measurement, type RoundFigures } from '../load.ts'
 import { round, sampleUsage } from '../servers/process.ts'
 import type { Target } from './types.ts'
 
@@ -73,21 +73,20 @@ export async function timedExport (target: Target, body: Record<string, unknown>
   return { job, rows, durationMs, rowsPerSecond: round(rows / (durationMs / 1000), 1), workerRssPeakMB: usage.rssPeakMB, workerCpuPct: usage.cpuPct }
 }
 
-/** The report's measurement from figures of our own, one entry per round (medians, like autocannon's). */
-export function measurement (rounds: RoundFigures[], statusCounts: Record<string, number>, errors: number): Measurement {
-  const med = (key: keyof RoundFigures) => round(median(rounds.map((r) => r[key])), 2)
-  return {
-    rps: med('rps'),
-    latencyMs: { p50: med('p50'), p90: med('p90'), p99: med('p99'), max: med('max') },
-    statusCounts,
-    errors,
-    rssPeakMB: Math.max(...rounds.map((r) => r.rssPeakMB)),
-    cpuPct: med('cpuPct'),
-    rounds,
-    mongoCpuPct: null,
-    loadGeneratorCpuPct: 0,
-    loadAverageBefore: round(os.loadavg()[0]!, 2)
-  }
+/**
+ * Rounds measured by the scenario itself (not autocannon), each giving its figures; the report's
+ * measurement is made from them as from autocannon's rounds.
+ */
+export async function ownRounds (settings: LoadSettings, one: (answers: Answers) => Promise<RoundFigures>, errors = () => 0): Promise<Measurement> {
+  const answers = new Answers()
+  const rounds: RoundFigures[] = []
+  for (let i = 0; i < settings.rounds; i++) rounds.push(await one(answers))
+  return summarise(rounds, answers.counts, errors(), { mongoCpuPct: null, loadGeneratorCpuPct: 0, loadAverageBefore: round(os.loadavg()[0]!, 2) })
+}
+
+/** An export's round: rows per second, its duration as every latency, the worker's memory and CPU. */
+export function exportFigures (run: ExportRun): RoundFigures {
+  return { rps: run.rowsPerSecond, p50: run.durationMs, p90: run.durationMs, p99: run.durationMs, max: run.durationMs, cpuPct: run.workerCpuPct, rssPeakMB: run.workerRssPeakMB }
 }
 
 /** Nearest-rank percentile of a list of durations. */

@@ -4,8 +4,7 @@
 // figure (target at scale L, 1M rows against 100k: at most 1.2). The main figures
 // are the full export's (rows/s, duration, the worker's peak RSS and CPU).
 import type { Scenario } from './types.ts'
-import { Answers, measurement, timedExport, type ExportRun } from './background.ts'
-import type { RoundFigures } from '../load.ts'
+import { exportFigures, ownRounds, timedExport, type ExportRun } from './background.ts'
 
 export const exportMemory: Scenario = {
   name: 'export-memory',
@@ -19,18 +18,13 @@ export const exportMemory: Scenario = {
     const pairs: Array<{ tenth: ExportRun, all: ExportRun }> = []
     return {
       requests: [],
-      run: async (settings) => {
-        const answers = new Answers()
-        const rounds: RoundFigures[] = []
-        for (let i = 0; i < settings.rounds; i++) {
-          await target.worker!.restart()
-          const tenth = await timedExport(target, { resource: 'charges', format: 'csv', filters: { dateRange: { field: 'dueDate', from } } }, answers)
-          const all = await timedExport(target, { resource: 'charges', format: 'csv' }, answers)
-          pairs.push({ tenth, all })
-          rounds.push({ rps: all.rowsPerSecond, p50: all.durationMs, p90: all.durationMs, p99: all.durationMs, max: all.durationMs, cpuPct: all.workerCpuPct, rssPeakMB: all.workerRssPeakMB })
-        }
-        return measurement(rounds, answers.counts, 0)
-      },
+      run: (settings) => ownRounds(settings, async (answers) => {
+        await target.worker!.restart()
+        const tenth = await timedExport(target, { resource: 'charges', format: 'csv', filters: { dateRange: { field: 'dueDate', from } } }, answers)
+        const all = await timedExport(target, { resource: 'charges', format: 'csv' }, answers)
+        pairs.push({ tenth, all })
+        return exportFigures(all)
+      }),
       finish: async () => ({
         tenthRows: pairs[0]?.tenth.rows ?? 0,
         allRows: pairs[0]?.all.rows ?? 0,

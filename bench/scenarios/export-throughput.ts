@@ -4,8 +4,7 @@
 // duration in milliseconds; memory and CPU are the worker's. Targets: CSV at least
 // 50,000 rows/s, XLSX at least 20,000 rows/s.
 import type { Scenario } from './types.ts'
-import { Answers, measurement, timedExport, type ExportRun } from './background.ts'
-import type { RoundFigures } from '../load.ts'
+import { exportFigures, ownRounds, timedExport, type ExportRun } from './background.ts'
 
 function exportThroughput (format: 'csv' | 'xlsx', target: number): Scenario {
   return {
@@ -18,16 +17,11 @@ function exportThroughput (format: 'csv' | 'xlsx', target: number): Scenario {
       const runs: ExportRun[] = []
       return {
         requests: [],
-        run: async (settings) => {
-          const answers = new Answers()
-          const rounds: RoundFigures[] = []
-          for (let i = 0; i < settings.rounds; i++) {
-            const run = await timedExport(target, { resource: 'charges', format }, answers)
-            runs.push(run)
-            rounds.push({ rps: run.rowsPerSecond, p50: run.durationMs, p90: run.durationMs, p99: run.durationMs, max: run.durationMs, cpuPct: run.workerCpuPct, rssPeakMB: run.workerRssPeakMB })
-          }
-          return measurement(rounds, answers.counts, 0)
-        },
+        run: (settings) => ownRounds(settings, async (answers) => {
+          const run = await timedExport(target, { resource: 'charges', format }, answers)
+          runs.push(run)
+          return exportFigures(run)
+        }),
         extra: { unit: 'rows/s', targetRowsPerSecond: target },
         finish: async () => ({
           rows: runs[0]?.rows ?? 0,

@@ -8,7 +8,7 @@
 import { measure, type RoundFigures } from '../load.ts'
 import type { Scenario } from './types.ts'
 import { datasetMonth } from './dashboard-cached.ts'
-import { Answers, jobStatus, measurement, queueExport } from './background.ts'
+import { jobStatus, ownRounds, queueExport } from './background.ts'
 
 export const exportUnderLoad: Scenario = {
   name: 'export-under-load',
@@ -25,29 +25,27 @@ export const exportUnderLoad: Scenario = {
     return {
       requests,
       run: async (settings) => {
-        const answers = new Answers()
         const once = { ...settings, rounds: 1, warmupS: 0 }
         const pids = { server: target.serverPid }
-        const loaded: RoundFigures[] = []
         let errors = 0
         if (settings.warmupS > 0) await measure(target.baseUrl, requests, { ...once, durationS: settings.warmupS }, pids, () => undefined)
-        for (let i = 0; i < settings.rounds; i++) {
+        return await ownRounds(settings, async (answers) => {
           const without = await measure(target.baseUrl, requests, once, pids, () => undefined)
           quiet.push(without.rounds[0]!)
           const job = await queueExport(target, { resource: 'charges', format: 'xlsx' }, answers)
           const under = await measure(target.baseUrl, requests, once, pids, () => undefined)
-          loaded.push(under.rounds[0]!)
           errors += without.errors + under.errors
-          for (const [status, n] of Object.entries({ ...under.statusCounts })) answers.add(Number(status), n)
+          for (const [status, n] of Object.entries(under.statusCounts)) answers.add(Number(status), n)
           const after = await jobStatus(target, job.id, answers)
           // How much of the round the export covered: all of it unless it finished first.
-          overlap.push(after.status === 'running' || after.status === 'queued' ? 1 : Math.min(1, (Date.parse(after.finishedAt!) - Date.parse(after.createdAt)) / (settings.durationS * 1000)))
-          if (after.status === 'running' || after.status === 'queued') {
+          const unfinished = after.status === 'running' || after.status === 'queued'
+          overlap.push(unfinished ? 1 : Math.min(1, (Date.parse(after.finishedAt!) - Date.parse(after.createdAt)) / (settings.durationS * 1000)))
+          if (unfinished) {
             await target.fetchJson(`/v1/jobs/${job.id}/cancellation`, { method: 'POST', headers: target.auth })
             answers.add(202)
           }
-        }
-        return measurement(loaded, answers.counts, errors)
+          return under.rounds[0]!
+        }, () => errors)
       },
       finish: async () => {
         const p99Without = quiet.map((r) => r.p99)

@@ -4,9 +4,8 @@
 // latencies are those start times in ms (target p50 ≤ 50 ms); rps is starts per
 // second of the round; memory and CPU are the worker's.
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { RoundFigures } from '../load.ts'
 import type { Scenario } from './types.ts'
-import { Answers, jobStatus, measurement, percentile } from './background.ts'
+import { jobStatus, ownRounds, percentile } from './background.ts'
 import { sampleUsage } from '../servers/process.ts'
 
 const JOBS_PER_ROUND = 10
@@ -21,43 +20,38 @@ export const jobStart: Scenario = {
     const starts: number[] = []
     return {
       requests: [],
-      run: async (settings) => {
-        const answers = new Answers()
-        const rounds: RoundFigures[] = []
-        for (let i = 0; i < settings.rounds; i++) {
-          const latencies: number[] = []
-          const began = performance.now()
-          const sampler = await sampleUsage(target.worker!.pid())
-          for (let n = 0; n < JOBS_PER_ROUND; n++) {
-            // A distinct request each time: the same one while unfinished would be the same job.
-            const body = { resource: 'properties', format: 'csv', columns: ['id', 'name'], filters: { dateRange: { field: 'createdAt', from: new Date(Date.now() - n - i * 1_000).toISOString() } } }
-            const job = await target.fetchJson('/v1/exports', { method: 'POST', body, headers: target.auth }) as { id: string }
-            const answeredAt = Date.now()
-            answers.add(202)
-            let status = await jobStatus(target, job.id, answers)
-            while (status.startedAt === null && status.status === 'queued') {
-              await sleep(5)
-              status = await jobStatus(target, job.id, answers)
-            }
-            latencies.push(Math.max(0, Date.parse(status.startedAt ?? status.finishedAt!) - answeredAt))
-            while (status.status === 'queued' || status.status === 'running') {
-              await sleep(20)
-              status = await jobStatus(target, job.id, answers)
-            }
+      run: (settings) => ownRounds(settings, async (answers) => {
+        const latencies: number[] = []
+        const began = performance.now()
+        const sampler = await sampleUsage(target.worker!.pid())
+        for (let n = 0; n < JOBS_PER_ROUND; n++) {
+          // A distinct request each time: the same one while unfinished would be the same job.
+          const body = { resource: 'properties', format: 'csv', columns: ['id', 'name'], filters: { dateRange: { field: 'createdAt', from: new Date(Date.now() - n).toISOString() } } }
+          const job = await target.fetchJson('/v1/exports', { method: 'POST', body, headers: target.auth }) as { id: string }
+          const answeredAt = Date.now()
+          answers.add(202)
+          let status = await jobStatus(target, job.id, answers)
+          while (status.startedAt === null && status.status === 'queued') {
+            await sleep(5)
+            status = await jobStatus(target, job.id, answers)
           }
-          starts.push(...latencies)
-          const usage = await sampler.stop()
-          rounds.push({
-            rps: Math.round((JOBS_PER_ROUND / ((performance.now() - began) / 1000)) * 10) / 10,
-            p50: percentile(latencies, 50),
-            p90: percentile(latencies, 90),
-            p99: percentile(latencies, 99),
-            max: Math.max(...latencies),
-            ...usage
-          })
+          latencies.push(Math.max(0, Date.parse(status.startedAt ?? status.finishedAt!) - answeredAt))
+          while (status.status === 'queued' || status.status === 'running') {
+            await sleep(20)
+            status = await jobStatus(target, job.id, answers)
+          }
         }
-        return measurement(rounds, answers.counts, 0)
-      },
+        starts.push(...latencies)
+        const usage = await sampler.stop()
+        return {
+          rps: Math.round((JOBS_PER_ROUND / ((performance.now() - began) / 1000)) * 10) / 10,
+          p50: percentile(latencies, 50),
+          p90: percentile(latencies, 90),
+          p99: percentile(latencies, 99),
+          max: Math.max(...latencies),
+          ...usage
+        }
+      }),
       finish: async () => ({ startLatenciesMs: starts, p50AllMs: percentile(starts, 50), targetP50Ms: 50 })
     }
   }
