@@ -17,17 +17,36 @@ export interface RowSource<P> {
   batches: () => AsyncGenerator<RowBatch<P>>
 }
 
-/** Groups what a cursor yields into arrays of up to `size` (the driver fetches as many per round trip). */
-export async function * batchesOf<T> (cursor: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
-  let batch: T[] = []
-  for await (const item of cursor) {
-    batch.push(item)
-    if (batch.length >= size) {
-      yield batch
-      batch = []
-    }
+async function take<T> (items: AsyncIterator<T>, size: number): Promise<T[]> {
+  const batch: T[] = []
+  while (batch.length < size) {
+    const next = await items.next()
+    if (next.done === true) break
+    batch.push(next.value)
   }
-  if (batch.length > 0) yield batch
+  return batch
+}
+
+/**
+ * Groups what a cursor yields into arrays of up to `size`, reading the next
+ * batch while the caller works on this one: the database's time to answer a
+ * getMore overlaps the export's own work, and at most one batch waits ahead.
+ */
+export async function * batchesOf<T> (cursor: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  const items = cursor[Symbol.asyncIterator]()
+  let ahead = take(items, size)
+  try {
+    for (;;) {
+      const batch = await ahead
+      if (batch.length === 0) return
+      ahead = take(items, size)
+      yield batch
+    }
+  } finally {
+    // A stopped export (cancelled, failed) closes its cursor on the server.
+    ahead.catch(() => undefined)
+    await items.return?.()
+  }
 }
 
 /** A list resource: the rows of its list route, presented the same way. */
