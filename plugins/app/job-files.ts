@@ -84,7 +84,7 @@ export default fp(async function jobFiles (fastify) {
     },
 
     async send (reply, file) {
-      const stored = await bucket.find({ _id: new ObjectId(file.id) }, { limit: 1 }).toArray()
+      const stored = await bucket.find({ _id: new ObjectId(file.id) }, { limit: 1, maxTimeMS: fastify.config.MONGODB_QUERY_TIMEOUT_MS }).toArray()
       if (stored.length === 0) throw codedError(410, 'FILE_GONE', 'The file of this job is no longer kept')
       return reply
         .header('content-type', file.contentType)

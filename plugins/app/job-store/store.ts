@@ -259,6 +259,24 @@ export class JobStore {
       [id, job.agencyId, `webhook:${id}`, this.#webhookAttempts])
   }
 
+  /**
+   * Jobs whose last attempt died with its worker: the queue, once the job is
+   * unlocked, never runs it again (its attempts are used up), so it fails here,
+   * with the usual notification and webhook. Any agency (the worker's reaper).
+   */
+  async adminFailAbandoned (webhookFor: (agencyId: string) => Promise<boolean>): Promise<number> {
+    const { rows } = await this.#pool.query<JobRow>(
+      `SELECT j.* FROM jobs j JOIN graphile_worker.jobs q ON q.key = 'haven-job:' || j.id
+        WHERE j.status = 'running' AND q.locked_at IS NULL AND q.attempts >= q.max_attempts`)
+    for (const row of rows) {
+      const job = jobOf(row)
+      const error = { code: 'WORKER_LOST', message: `The worker running the last of its ${job.maxAttempts} attempts stopped answering` }
+      const webhook = await webhookFor(job.agencyId)
+      await inTransaction(this.#pool, (client) => this.#finish(client, job, job.runToken, { status: 'failed', error, webhook }))
+    }
+    return rows.length
+  }
+
   /** Retention job: finished jobs (any agency) past their retention, whose files (result, upload) go. */
   async adminExpiredFiles (before: Date, limit: number): Promise<JobRecord[]> {
     const { rows } = await this.#pool.query<JobRow>(

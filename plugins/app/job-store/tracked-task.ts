@@ -49,7 +49,7 @@ export function trackedTask (app: FastifyInstance, work: TrackedWork): Task {
   const { jobStore, jobFiles, jobEvents } = app
   const intervalMs = app.config.JOB_PROGRESS_INTERVAL_MS
 
-  const webhookConfigured = async (agencyId: string) => (await app.repos.agencies.findWebhook(new ObjectId(agencyId))) !== null
+  const webhookConfigured = (agencyId: string) => app.repos.agencies.hasWebhook(new ObjectId(agencyId))
 
   return async (rawPayload, helpers: JobHelpers) => {
     const { jobId, agencyId } = rawPayload as Payload

@@ -16,6 +16,8 @@ export interface HeartbeatOptions {
   log: FastifyBaseLogger
   intervalMs: number
   deadAfterMs: number
+  /** after unlocking dead workers' jobs: settles those whose attempts are used up */
+  afterUnlock: () => Promise<number>
 }
 
 // Pools locking jobs longer than the limit with no fresh heartbeat: dead, or
@@ -50,7 +52,7 @@ export class Heartbeats {
 
   /** Records this process's pools as alive, then unlocks the jobs of dead ones. */
   async beat (): Promise<void> {
-    const { pool, utils, log, deadAfterMs } = this.#options
+    const { pool, utils, log, deadAfterMs, afterUnlock } = this.#options
     try {
       for (const workerId of this.#pools) {
         await pool.query(
@@ -62,6 +64,8 @@ export class Heartbeats {
       if (dead.length > 0) {
         await utils.forceUnlockWorkers(dead)
         log.warn({ workers: dead }, 'unlocked the jobs of workers whose heartbeat stopped; they will be retried')
+        const failed = await afterUnlock()
+        if (failed > 0) log.warn({ failed }, 'jobs whose last attempt died with its worker are failed')
       }
       await pool.query('DELETE FROM worker_heartbeats WHERE seen_at < now() - interval \'1 day\'')
     } catch (err) {

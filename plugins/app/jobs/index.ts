@@ -6,6 +6,7 @@
 // the jobs of workers that died (heartbeats.ts); long tasks hear of a shutdown
 // through `jobsStopping` and hand their job back to the queue at once.
 import fp from 'fastify-plugin'
+import { ObjectId } from 'mongodb'
 import { EventEmitter } from 'node:events'
 import { makeWorkerUtils, parseCrontab, run, type Runner, type TaskList, type WorkerEvents, type WorkerUtils } from 'graphile-worker'
 import { createTaskList, crontab as defaultCrontab } from '../../../jobs/index.ts'
@@ -40,7 +41,14 @@ export default fp<JobsOptions>(async function jobs (fastify, opts) {
   let runner: Runner | null = null
   const stopping = new AbortController()
   fastify.decorate('jobsStopping', stopping.signal)
-  const heartbeats = new Heartbeats({ pool: pgPool, utils, log: fastify.log, intervalMs: config.WORKER_HEARTBEAT_INTERVAL_MS, deadAfterMs: config.WORKER_DEAD_AFTER_MS })
+  const heartbeats = new Heartbeats({
+    pool: pgPool,
+    utils,
+    log: fastify.log,
+    intervalMs: config.WORKER_HEARTBEAT_INTERVAL_MS,
+    deadAfterMs: config.WORKER_DEAD_AFTER_MS,
+    afterUnlock: () => fastify.jobStore.adminFailAbandoned((agencyId) => fastify.repos.agencies.hasWebhook(new ObjectId(agencyId)))
+  })
   if (config.HAVEN_ROLE !== 'api') {
     const events: WorkerEvents = new EventEmitter()
     recordJobMetrics(events, fastify.metricsRegistry)

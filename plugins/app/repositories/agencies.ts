@@ -55,6 +55,10 @@ export class AgenciesRepository {
     return record?.webhook ?? null
   }
 
+  async hasWebhook (agencyId: ObjectId): Promise<boolean> {
+    return await this.findWebhook(agencyId) !== null
+  }
+
   /** false: no such agency. */
   async setWebhook (agencyId: ObjectId, webhook: WebhookSettings): Promise<boolean> {
     const result = await this.collection.updateOne({ _id: agencyId }, { $set: { webhook, updatedAt: new Date() } }, { maxTimeMS: this.maxTimeMS, comment: 'repo:agencies.setWebhook' })

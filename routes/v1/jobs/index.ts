@@ -72,7 +72,7 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const job = await visibleJob(request, request.params.id)
-    const webhook = await fastify.repos.agencies.findWebhook(request.auth.agencyId) !== null
+    const webhook = await fastify.repos.agencies.hasWebhook(request.auth.agencyId)
     const cancelled = await jobStore.requestCancel(request.auth.agencyId, job.id, webhook)
     if (cancelled === null) throw codedError(409, 'JOB_FINISHED', `The job has already finished (${job.status}); there is nothing to cancel`)
     return reply.code(202).send(present(cancelled))

@@ -74,14 +74,32 @@ test('jobs', async (t) => {
     t.equal((await caller.get('/v1/agency')).statusCode, 200, 'other routes keep the general limit')
   })
 
+  // What a worker killed mid-job leaves behind, made by hand while no worker runs: the queue's
+  // job locked long ago by a pool that no longer beats, its attempt counted, and our row running.
+  const dead = await Promise.all([[2, 'tenants'], [1, 'units']].map(async ([maxAttempts, resource]) => {
+    const { job } = await api.jobStore.create(new ObjectId(owner.agencyId), new ObjectId(owner.userId), {
+      type: 'export', task: 'run-export', params: { resource, format: 'csv', filters: { archived: true } }, maxAttempts: Number(maxAttempts), priority: 0
+    })
+    await api.pg.query("UPDATE graphile_worker._private_jobs SET locked_at = now() - interval '5 minutes', locked_by = 'pool-dead', attempts = 1 WHERE key = $1", [`haven-job:${job.id}`])
+    await api.jobStore.start(job.agencyId, job.id, 1, job.maxAttempts, 'pool-dead')
+    return job
+  }))
+
   // From here a worker runs in this process too (the queued jobs above run now).
-  const worker = await context.build({ env: { HAVEN_ROLE: 'worker', WORKER_POLL_INTERVAL_MS: '200', EXPORT_BATCH_SIZE: '20', JOB_PROGRESS_INTERVAL_MS: '1' } })
+  const worker = await context.build({ env: { HAVEN_ROLE: 'worker', WORKER_POLL_INTERVAL_MS: '200', EXPORT_BATCH_SIZE: '20', JOB_PROGRESS_INTERVAL_MS: '1', WORKER_HEARTBEAT_INTERVAL_MS: '200', WORKER_DEAD_AFTER_MS: '1000' } })
 
   await t.test('the jobs queued before the worker started have run', async (t) => {
-    const history = (await owner.get('/v1/jobs?status=queued')).json().items
+    const history = (await owner.get('/v1/jobs?limit=100')).json().items
     for (const job of history) await waitForJob(owner, job.id)
     const succeeded = (await owner.get('/v1/jobs?status=succeeded&limit=100')).json().items
     t.ok(succeeded.length >= 2, `${succeeded.length} succeeded`)
+  })
+
+  await t.test('jobs a dead worker held are unlocked: retried, or failed when it had their last attempt', async (t) => {
+    const [again, last] = dead as [typeof dead[0], typeof dead[0]]
+    t.match(await waitForJob(owner, again.id), { status: 'succeeded', retry: { attempts: 2, maxAttempts: 2 } }, 'unlocked and run again')
+    t.match(await waitForJob(owner, last.id), { status: 'failed', error: { code: 'WORKER_LOST' } }, 'its last attempt died: failed, not stuck running')
+    t.ok((await owner.get('/v1/notifications')).json().items.some((n: { jobId: string, event: string }) => n.jobId === last.id && n.event === 'job.failed'), 'and its user is told')
   })
 
   await t.test('cancelling a running export stops it within a batch and leaves no file', async (t) => {
