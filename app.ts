@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { trustProxySetting, type Config } from './config.ts'
 import type { JobsOptions } from './plugins/app/jobs/index.ts'
 import errorHandler, { requestIdOf } from './plugins/app/error-handler.ts'
+import { VALIDATION_OPTIONS } from './schemas/common.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,15 +40,7 @@ export function serverOptions (config: Config): FastifyServerOptions {
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
     bodyLimit: config.BODY_LIMIT_BYTES,
     return503OnClosing: true,
-    ajv: {
-      customOptions: {
-        // Unknown fields are an error, never silently dropped (schemas say additionalProperties: false).
-        removeAdditional: false,
-        coerceTypes: 'array',
-        useDefaults: true,
-        allErrors: false
-      }
-    }
+    ajv: { customOptions: { ...VALIDATION_OPTIONS } }
   }
 }
 

@@ -98,7 +98,27 @@ export const ConfigSchema = Type.Object({
 
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, default: 4 }),
   WORKER_POLL_INTERVAL_MS: Milliseconds(2_000, 'fallback poll; jobs are normally picked up via LISTEN/NOTIFY'),
-  SHUTDOWN_GRACE_MS: Milliseconds(25_000, 'drain limit for requests and running jobs')
+  SHUTDOWN_GRACE_MS: Milliseconds(25_000, 'drain limit for requests and running jobs'),
+
+  // --- background jobs, exports, imports, notifications (issue 10) ---
+  JOB_POLL_RETRY_AFTER_S: Type.Integer({ minimum: 1, default: 2, description: 'Retry-After of GET /v1/jobs/:id while a job is unfinished' }),
+  JOB_EVENTS_HEARTBEAT_MS: Milliseconds(15_000, 'keep-alive comment interval of job event streams'),
+  JOB_PROGRESS_INTERVAL_MS: Milliseconds(1_000, 'a running job writes its progress at most this often'),
+  JOB_FILE_RETENTION_HOURS: Type.Integer({ minimum: 1, default: 168, description: 'export files and import reports are deleted (job expired) after this' }),
+  DOWNLOAD_LINK_TTL_S: Type.Integer({ minimum: 60, default: 900, description: 'signed download links stay valid between half of this and this' }),
+  EXPORT_BATCH_SIZE: Type.Integer({ minimum: 10, maximum: 10_000, default: 1_000, description: 'rows per cursor batch; progress, cancellation and a yield of the event loop between batches' }),
+  EXPORT_XLSX_SHEET_ROWS: Type.Integer({ minimum: 2, maximum: 1_048_575, default: 1_000_000, description: 'data rows per XLSX sheet before the next sheet starts' }),
+  EXPORT_READ_PREFERENCE: Type.Enum(['primary', 'primaryPreferred', 'secondary', 'secondaryPreferred', 'nearest'], { default: 'secondaryPreferred', description: 'where export cursors read (a replica set\'s secondaries keep the load off the primary)' }),
+  EXPORT_QUERY_TIMEOUT_MS: Milliseconds(600_000, 'maxTimeMS of an export cursor (its whole run on the server)'),
+  EXPORT_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 25, default: 4, description: 'attempts of an export or import before it fails' }),
+  EXPORT_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10, description: 'export and import creations per user per EXPORT_RATE_LIMIT_WINDOW_MS' }),
+  EXPORT_RATE_LIMIT_WINDOW_MS: Milliseconds(60_000, 'export creation rate-limit window'),
+  IMPORT_MAX_BYTES: Type.Integer({ minimum: 1_024, default: 10_485_760, description: 'largest CSV file POST /v1/imports accepts' }),
+  WEBHOOK_TIMEOUT_MS: Milliseconds(10_000, 'time limit of one webhook delivery'),
+  WEBHOOK_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 25, default: 10, description: 'delivery attempts of one webhook event' }),
+  WEBHOOK_ALLOW_PRIVATE_URLS: Type.Boolean({ default: false, description: 'development and tests only: webhook URLs may be http:// and point at loopback, link-local or private addresses' }),
+  WORKER_HEARTBEAT_INTERVAL_MS: Milliseconds(10_000, 'how often a worker process records that it is alive'),
+  WORKER_DEAD_AFTER_MS: Milliseconds(60_000, 'jobs locked by a worker silent for longer are unlocked and retried')
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>

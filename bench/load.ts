@@ -29,7 +29,7 @@ export interface Measurement {
   loadAverageBefore: number
 }
 
-interface RoundFigures { rps: number, p50: number, p90: number, p99: number, max: number, cpuPct: number, rssPeakMB: number }
+export interface RoundFigures { rps: number, p50: number, p90: number, p99: number, max: number, cpuPct: number, rssPeakMB: number }
 
 let current: Instance | undefined
 let stopped = false
@@ -97,6 +97,16 @@ export async function measure (baseUrl: string, requests: Request[], settings: L
     })
   }
 
+  return summarise(figures, statusCounts, errors, {
+    mongoCpuPct: mongoCpu.length === 0 ? null : round(median(mongoCpu), 1),
+    loadGeneratorCpuPct: round(median(ownCpu), 1),
+    loadAverageBefore
+  })
+}
+
+/** The measurement from per-round figures: medians over the rounds, the peak memory, the sums given. */
+export function summarise (figures: RoundFigures[], statusCounts: Record<string, number>, errors: number,
+  context: Pick<Measurement, 'mongoCpuPct' | 'loadGeneratorCpuPct' | 'loadAverageBefore'>): Measurement {
   const med = (key: keyof RoundFigures) => round(median(figures.map((f) => f[key])), 2)
   return {
     rps: med('rps'),
@@ -106,8 +116,6 @@ export async function measure (baseUrl: string, requests: Request[], settings: L
     rssPeakMB: Math.max(...figures.map((f) => f.rssPeakMB)),
     cpuPct: med('cpuPct'),
     rounds: figures,
-    mongoCpuPct: mongoCpu.length === 0 ? null : round(median(mongoCpu), 1),
-    loadGeneratorCpuPct: round(median(ownCpu), 1),
-    loadAverageBefore
+    ...context
   }
 }

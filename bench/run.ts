@@ -24,7 +24,7 @@ import { measure, stopLoad, type LoadSettings } from './load.ts'
 import { parseOptions, type BenchOptions } from './options.ts'
 import type { BenchReport, BenchRun } from './report/contract.ts'
 import { describeMachine, writeReport } from './report/write.ts'
-import type { Scenario, Target } from './scenarios/types.ts'
+import type { Scenario, Target, WorkerHandle } from './scenarios/types.ts'
 import { startCeiling, startHaven, type HavenConfig } from './servers/haven.ts'
 import { killAll, type ServerProcess } from './servers/process.ts'
 
@@ -78,13 +78,15 @@ interface Session {
   runs: BenchRun[]
 }
 
-function targetFor (server: ServerProcess, plan: SeedPlan, auth: Record<string, string>, opsToken = ''): Target {
+function targetFor (server: ServerProcess, plan: SeedPlan, auth: Record<string, string>, opsToken = '', worker: WorkerHandle | null = null): Target {
   return {
     baseUrl: server.baseUrl,
+    serverPid: server.pid,
     plan,
     agency: plan.agencies[0]!,
     auth,
     opsAuth: { authorization: `Bearer ${opsToken}` },
+    worker,
     async fetchJson (path, init = {}) {
       const response = await fetch(`${server.baseUrl}${path}`, {
         method: init.method ?? 'GET',
@@ -117,9 +119,11 @@ async function drive (session: Session, server: ServerProcess, scenario: Scenari
   }
   const settings: LoadSettings = session.options.load
   const label = `${scenario.name} · ${config}`
-  const measured = await measure(server.baseUrl, load.requests, settings, { server: server.pid, mongo: session.mongoPid }, (round) => {
-    log(`${label}: round ${round}/${settings.rounds} (${settings.durationS} s, ${settings.connections} connections)`)
-  })
+  const measured = load.run !== undefined
+    ? await load.run(settings)
+    : await measure(server.baseUrl, load.requests, settings, { server: server.pid, mongo: session.mongoPid }, (round) => {
+      log(`${label}: round ${round}/${settings.rounds} (${settings.durationS} s, ${settings.connections} connections)`)
+    })
   if (interrupted) throw new Error('interrupted')
   // What the server reports after the load is a fact for the report, not a reason to lose it.
   const finished = await (load.finish?.() ?? Promise.resolve({})).catch((err: Error) => ({ finishError: err.message }))
@@ -169,13 +173,30 @@ async function runHaven (session: Session, config: HavenConfig, db: Db, pool: pg
   log(`${config}: ${config === 'unoptimised' ? 'dropping the secondary indexes' : 'applying the indexes'}`)
   await migrate(db, pool, { unoptimised: config === 'unoptimised' })
   const opsToken = randomBytes(32).toString('base64url')
-  await withServer(() => startHaven(config, { urls, mongoUrl, redisKeyPrefix: process.env.REDIS_KEY_PREFIX ?? `bench:${db.databaseName}:`, opsToken }), async (server) => {
+  const havenTarget = { urls, mongoUrl, redisKeyPrefix: process.env.REDIS_KEY_PREFIX ?? `bench:${db.databaseName}:`, opsToken }
+  const secret = randomBytes(32).toString('base64url')
+  await withServer(() => startHaven(config, havenTarget, 'api', secret), async (server) => {
     const agency = session.plan.agencies[0]!
     const tokens = await targetFor(server, session.plan, {}).fetchJson('/v1/auth/login', {
       method: 'POST', body: { email: agency.ownerEmail, password: session.plan.password }
     }) as { accessToken: string }
-    const target = targetFor(server, session.plan, { authorization: `Bearer ${tokens.accessToken}` }, opsToken)
-    for (const scenario of scenarios) await drive(session, server, scenario, config, target)
+    // Background-job scenarios get a worker process of their own beside the API.
+    let worker: ServerProcess | null = scenarios.some((s) => s.worker === true) ? await startHaven(config, havenTarget, 'worker', secret) : null
+    const handle: WorkerHandle | null = worker === null
+      ? null
+      : {
+          pid: () => worker!.pid,
+          restart: async () => {
+            await worker!.stop()
+            worker = await startHaven(config, havenTarget, 'worker', secret)
+          }
+        }
+    try {
+      const target = targetFor(server, session.plan, { authorization: `Bearer ${tokens.accessToken}` }, opsToken, handle)
+      for (const scenario of scenarios) await drive(session, server, scenario, config, target)
+    } finally {
+      await worker?.stop()
+    }
   })
 }
 

@@ -10,6 +10,10 @@ import { markOverdueCharges } from './mark-overdue-charges.ts'
 import { reconcileRollups } from './reconcile-rollups.ts'
 import { repairLedgerProjections } from './repair-ledger-projections.ts'
 import { warmDashboards } from './warm-dashboards.ts'
+import { runExport } from './run-export.ts'
+import { runImport } from './run-import.ts'
+import { deliverWebhook } from './deliver-webhook.ts'
+import { expireJobFiles } from './expire-job-files.ts'
 
 export function createTaskList (app: FastifyInstance): TaskList {
   return {
@@ -18,9 +22,16 @@ export function createTaskList (app: FastifyInstance): TaskList {
     'end-expired-leases': endExpiredLeases(app),
     'repair-ledger-projections': repairLedgerProjections(app),
     'reconcile-rollups': reconcileRollups(app),
-    'warm-dashboards': warmDashboards(app)
+    'warm-dashboards': warmDashboards(app),
+    'run-export': runExport(app),
+    'run-import': runImport(app),
+    'deliver-webhook': deliverWebhook(app),
+    'expire-job-files': expireJobFiles(app)
   }
 }
+
+/** Tasks queued on demand (by the API or other tasks), never by the crontab. */
+export const ON_DEMAND_TASKS = ['run-export', 'run-import', 'deliver-webhook'] as const
 
 export const crontab = [
   '10 0 * * * generate-rent-charges ?id=generate-rent-charges&fill=3d&jobKey=generate-rent-charges',
@@ -28,5 +39,6 @@ export const crontab = [
   '30 0 * * * end-expired-leases ?id=end-expired-leases&fill=3d&jobKey=end-expired-leases',
   '*/5 * * * * repair-ledger-projections ?id=repair-ledger-projections&jobKey=repair-ledger-projections',
   '40 * * * * reconcile-rollups ?id=reconcile-rollups&jobKey=reconcile-rollups',
-  '* * * * * warm-dashboards ?id=warm-dashboards&jobKey=warm-dashboards'
+  '* * * * * warm-dashboards ?id=warm-dashboards&jobKey=warm-dashboards',
+  '15 * * * * expire-job-files ?id=expire-job-files&jobKey=expire-job-files'
 ].join('\n')

@@ -2,6 +2,15 @@
 // error responses each route documents.
 import { Type, type TSchema } from 'typebox'
 
+/** How every schema is checked (Ajv options: request parts, export filters, import rows). */
+export const VALIDATION_OPTIONS = {
+  // Unknown fields are an error, never silently dropped (schemas say additionalProperties: false).
+  removeAdditional: false,
+  coerceTypes: 'array',
+  useDefaults: true,
+  allErrors: false
+} as const
+
 export const ObjectIdString = Type.String({ pattern: '^[a-f0-9]{24}$', description: 'a 24-character hex id' })
 
 // Every date and instant the API takes lies in one calendar range, so no input can
@@ -34,6 +43,9 @@ export const IsoDate = Type.String({ format: 'date', description: 'a calendar da
 export const Money = Type.Integer({ minimum: 0, maximum: 1_000_000_000_00, description: 'integer minor units (cents)' })
 export const Name = Type.String({ minLength: 1, maxLength: 200 })
 export const Notes = Type.String({ maxLength: 5_000 })
+
+/** The body of an action that takes no input: left out, or an empty object. */
+export const NoBody = Type.Unsafe<Record<string, never> | null>({ type: ['object', 'null'], properties: {}, additionalProperties: false, description: 'no fields; the body may be left out' })
 
 export const IdParams = Type.Object({ id: ObjectIdString }, { additionalProperties: false })
 

@@ -27,6 +27,20 @@ export function isScanDominated (run: BenchRun): boolean {
   return run.extra.scanDominated === true
 }
 
+const list = (value: unknown) => Array.isArray(value) ? value.join(' / ') : String(value)
+
+/** The background-job scenarios' own figures (rows, memory peaks, p99 without an export, start latency). */
+function backgroundFacts (extra: Record<string, unknown>): string[] {
+  const facts: string[] = []
+  if (typeof extra.targetRowsPerSecond === 'number') facts.push(`${String(extra.rows)} rows an export (req/s column: rows/s; target ${extra.targetRowsPerSecond.toLocaleString('en-US')})`)
+  if (extra.peakRatio !== undefined) {
+    facts.push(`worker peak RSS ${list(extra.allPeakMB)} MB for ${String(extra.allRows)} rows vs ${list(extra.tenthPeakMB)} MB for ${String(extra.tenthRows)} rows: ratio ${list(extra.peakRatio)} (target ≤ ${String(extra.targetPeakRatio)})`)
+  }
+  if (extra.p99WithoutExport !== undefined) facts.push(`p99 without an export ${list(extra.p99WithoutExport)} ms (target: with ≤ ${String(extra.targetP99Ratio)} × without), export overlap ${list(extra.exportOverlap)}`)
+  if (typeof extra.p50AllMs === 'number') facts.push(`start latency p50 ${extra.p50AllMs} ms over ${(extra.startLatenciesMs as unknown[]).length} jobs (target ≤ ${String(extra.targetP50Ms)} ms)`)
+  return facts
+}
+
 const percent = (value: unknown) => typeof value === 'number' ? `${value.toFixed(0)} %` : 'not measured'
 
 function describeRun (run: BenchRun): string {
@@ -37,6 +51,7 @@ function describeRun (run: BenchRun): string {
     typeof extra.page === 'number' ? `page ${extra.page} reached (${String(extra.itemsBefore)} items before it)` : undefined,
     typeof extra.city === 'string' ? `city ${extra.city}, ${String(extra.items)} items on the page` : undefined,
     typeof extra.scrapeBytes === 'number' ? `/metrics after the load ${(extra.scrapeBytes / 1024).toFixed(1)} KB, ${String(extra.scrapeSeries)} series` : undefined,
+    ...backgroundFacts(extra),
     `load generator CPU ${percent(extra.loadGeneratorCpuPct)}`,
     `MongoDB CPU ${percent(extra.mongoCpuPct)}`,
     typeof extra.loadAverageBefore === 'number' ? `load average ${extra.loadAverageBefore} before` : undefined

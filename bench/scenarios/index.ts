@@ -12,9 +12,14 @@ import { ceilingNodeHttp } from './ceiling-node-http.ts'
 import { havenLive } from './haven-live.ts'
 import { propertiesDeepPage } from './properties-deep-page.ts'
 import { propertiesList } from './properties-list.ts'
+import { jobStatus } from './job-status.ts'
+import { jobStart } from './job-start.ts'
+import { exportCsv, exportXlsx } from './export-throughput.ts'
+import { exportMemory } from './export-memory.ts'
+import { exportUnderLoad } from './export-under-load.ts'
 import type { Scenario } from './types.ts'
 
 export const SCENARIOS: readonly Scenario[] = [
   ceilingNodeHttp, ceilingFastify, havenLive, agencyGet, propertiesList, propertiesDeepPage, leasesGet, paymentsPost, paymentsPostLongLedger,
-  dashboardCached, dashboardCold, dashboardMixed
+  dashboardCached, dashboardCold, dashboardMixed, jobStatus, jobStart, exportCsv, exportXlsx, exportMemory, exportUnderLoad
 ]

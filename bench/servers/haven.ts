@@ -2,6 +2,7 @@
 // configuration being measured. Everything below except HAVEN_UNOPTIMISED and OBSERVABILITY
 // is the same for every configuration; each departure from the defaults says why.
 import { randomBytes } from 'node:crypto'
+import os from 'node:os'
 import path from 'node:path'
 import type { StackUrls } from '../../scripts/stack.ts'
 import { freePort, startServer, type ServerProcess } from './process.ts'
@@ -33,6 +34,8 @@ export const BENCH_SETTINGS = {
   // per user or per agency.
   RATE_LIMIT_MAX: '1000000000',
   RATE_LIMIT_AGENCY_MAX: '1000000000',
+  // The export-creation limit too: the job scenarios queue dozens of exports a minute.
+  EXPORT_RATE_LIMIT_MAX: '1000000000',
   // Each configuration logs in once; repeated runs within the window must not be refused.
   LOGIN_MAX_PER_ADDRESS: '1000',
   // One token serves a whole configuration, however long its scenarios take.
@@ -50,10 +53,17 @@ export const BENCH_SETTINGS = {
 
 const root = path.resolve(import.meta.dirname, '..', '..')
 
-export async function startHaven (config: HavenConfig, target: HavenTarget): Promise<ServerProcess> {
+/**
+ * How much lower the worker process's CPU priority is than the API's (a nice value): on a
+ * shared machine the API's requests come first and background jobs take what is left, as a
+ * deployment would arrange (nice -n 10, systemd Nice=10, or workers on machines of their own).
+ */
+export const WORKER_NICE = 10
+
+export async function startHaven (config: HavenConfig, target: HavenTarget, role: 'api' | 'worker' = 'api', jwtSecret = randomBytes(32).toString('base64url')): Promise<ServerProcess> {
   const port = await freePort()
-  return await startServer({
-    name: `haven (${config})`,
+  const server = await startServer({
+    name: role === 'api' ? `haven (${config})` : `haven worker (${config})`,
     args: ['server.ts'],
     cwd: root,
     port,
@@ -67,11 +77,14 @@ export async function startHaven (config: HavenConfig, target: HavenTarget): Pro
       DATABASE_URL: target.urls.DATABASE_URL,
       REDIS_URL: target.urls.REDIS_URL,
       REDIS_KEY_PREFIX: target.redisKeyPrefix,
-      JWT_SECRET: randomBytes(32).toString('base64url'),
+      JWT_SECRET: jwtSecret,
       OPS_TOKEN: target.opsToken,
-      ...CONFIG_ENV[config]
+      ...CONFIG_ENV[config],
+      HAVEN_ROLE: role
     }
   })
+  if (role === 'worker') os.setPriority(server.pid, WORKER_NICE)
+  return server
 }
 
 export async function startCeiling (file: 'ceiling-node-http.ts' | 'ceiling-fastify.ts'): Promise<ServerProcess> {

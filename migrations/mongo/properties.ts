@@ -1,7 +1,11 @@
 import type { IndexDescription } from 'mongodb'
 import { listIndexes } from './list-indexes.ts'
 
-export const properties: IndexDescription[] = listIndexes(
-  [['archived'], ['archived', 'address.city']],
-  ['name', 'createdAt', 'updatedAt']
-)
+export const properties: IndexDescription[] = [
+  // Bulk imports upsert by natural key ("<agencyId>:<key>"); only imported documents have one.
+  { key: { importKey: 1 }, unique: true, sparse: true },
+  ...listIndexes(
+    [['archived'], ['archived', 'address.city']],
+    ['name', 'createdAt', 'updatedAt']
+  )
+]

@@ -2,18 +2,24 @@
 // Every role can enqueue through `fastify.jobs`; the `worker` and `all` roles also
 // run the tasks listed in jobs/ and the crontab. On close the runner stops
 // gracefully: running jobs finish (or are released), so no job stays locked by
-// a process that exited cleanly.
+// a process that exited cleanly. Worker processes record heartbeats and unlock
+// the jobs of workers that died (heartbeats.ts); long tasks hear of a shutdown
+// through `jobsStopping` and hand their job back to the queue at once.
 import fp from 'fastify-plugin'
+import { ObjectId } from 'mongodb'
 import { EventEmitter } from 'node:events'
 import { makeWorkerUtils, parseCrontab, run, type Runner, type TaskList, type WorkerEvents, type WorkerUtils } from 'graphile-worker'
 import { createTaskList, crontab as defaultCrontab } from '../../../jobs/index.ts'
 import { graphileLogger } from './pino-logger.ts'
 import { recordJobMetrics, recordQueueDepth } from './job-metrics.ts'
+import { Heartbeats } from './heartbeats.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     jobs: WorkerUtils
     jobRunner: Runner | null
+    /** aborted when this process's runner starts shutting down: long tasks stop at their next batch */
+    jobsStopping: AbortSignal
   }
 }
 
@@ -33,9 +39,22 @@ export default fp<JobsOptions>(async function jobs (fastify, opts) {
   recordQueueDepth(pgPool, fastify.metricsRegistry)
 
   let runner: Runner | null = null
+  const stopping = new AbortController()
+  fastify.decorate('jobsStopping', stopping.signal)
+  const heartbeats = new Heartbeats({
+    pool: pgPool,
+    utils,
+    log: fastify.log,
+    intervalMs: config.WORKER_HEARTBEAT_INTERVAL_MS,
+    deadAfterMs: config.WORKER_DEAD_AFTER_MS,
+    afterUnlock: () => fastify.jobStore.adminFailAbandoned((agencyId) => fastify.repos.agencies.hasWebhook(new ObjectId(agencyId)))
+  })
   if (config.HAVEN_ROLE !== 'api') {
     const events: WorkerEvents = new EventEmitter()
     recordJobMetrics(events, fastify.metricsRegistry)
+    const emitter = events as unknown as EventEmitter
+    emitter.on('pool:create', ({ workerPool }: { workerPool: { id: string } }) => heartbeats.add(workerPool.id))
+    emitter.on('pool:gracefulShutdown', () => stopping.abort())
     runner = await run({
       pgPool,
       logger,
@@ -51,9 +70,11 @@ export default fp<JobsOptions>(async function jobs (fastify, opts) {
     })
   }
   fastify.decorate('jobRunner', runner)
+  if (runner !== null) heartbeats.start()
 
   fastify.addHook('onClose', async () => {
     if (runner !== null) await runner.stop()
+    await heartbeats.stop()
     await utils.release()
   })
-}, { name: 'jobs', dependencies: ['postgres', 'metrics', 'repositories', 'ledger', 'lease-lifecycle', 'rollups', 'dashboard'] })
+}, { name: 'jobs', dependencies: ['postgres', 'metrics', 'repositories', 'ledger', 'lease-lifecycle', 'rollups', 'dashboard', 'job-store', 'job-files', 'exports', 'imports', 'webhooks'] })

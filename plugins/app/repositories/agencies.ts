@@ -10,6 +10,19 @@ export interface AgencyRecord {
   timeZone: string
   createdAt: Date
   updatedAt: Date
+  /** where job events are posted; read only through findWebhook (it holds the signing secret) */
+  webhook?: WebhookSettings
+}
+
+export interface WebhookSettings {
+  url: string
+  /** HMAC-SHA256 key of the signatures */
+  secret: string
+  /** after a rotation, the old key also signs until previousSecretExpiresAt */
+  previousSecret: string | null
+  previousSecretExpiresAt: Date | null
+  createdAt: Date
+  updatedAt: Date
 }
 
 const PROJECTION = { name: 1, currency: 1, timeZone: 1, createdAt: 1, updatedAt: 1 } as const
@@ -35,6 +48,26 @@ export class AgenciesRepository {
     return await this.collection.findOneAndUpdate({ _id: agencyId }, { $set: { ...set, updatedAt: new Date() } }, {
       maxTimeMS: this.maxTimeMS, projection: PROJECTION, returnDocument: 'after', comment: 'repo:agencies.update'
     })
+  }
+
+  async findWebhook (agencyId: ObjectId): Promise<WebhookSettings | null> {
+    const record = await this.collection.findOne({ _id: agencyId }, { maxTimeMS: this.maxTimeMS, projection: { webhook: 1 }, comment: 'repo:agencies.findWebhook' })
+    return record?.webhook ?? null
+  }
+
+  async hasWebhook (agencyId: ObjectId): Promise<boolean> {
+    return await this.findWebhook(agencyId) !== null
+  }
+
+  /** false: no such agency. */
+  async setWebhook (agencyId: ObjectId, webhook: WebhookSettings): Promise<boolean> {
+    const result = await this.collection.updateOne({ _id: agencyId }, { $set: { webhook, updatedAt: new Date() } }, { maxTimeMS: this.maxTimeMS, comment: 'repo:agencies.setWebhook' })
+    return result.matchedCount === 1
+  }
+
+  async removeWebhook (agencyId: ObjectId): Promise<boolean> {
+    const result = await this.collection.updateOne({ _id: agencyId, webhook: { $exists: true } }, { $unset: { webhook: '' }, $set: { updatedAt: new Date() } }, { maxTimeMS: this.maxTimeMS, comment: 'repo:agencies.removeWebhook' })
+    return result.modifiedCount === 1
   }
 
   /** Scheduled jobs: every agency's id, in batches after a position. */

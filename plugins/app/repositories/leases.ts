@@ -65,6 +65,17 @@ export class LeasesRepository {
     return await this.leases.collection.findOne(this.leases.scoped(agencyId, { activeUnitId: unitId }), this.leases.readOptions('activeOnUnit'))
   }
 
+  /** The active leases of a batch of units (point lookups on the unique activeUnitId). */
+  async activeOnUnits (agencyId: ObjectId, unitIds: ObjectId[]): Promise<LeaseRecord[]> {
+    if (unitIds.length === 0) return []
+    return await this.leases.collection.find(this.leases.scoped(agencyId, { activeUnitId: { $in: unitIds } }), this.leases.readOptions('activeOnUnits')).toArray()
+  }
+
+  /** Key lookups for a batch (reports join leases to their rows). */
+  findByIds (agencyId: ObjectId, ids: ObjectId[]): Promise<LeaseRecord[]> {
+    return this.leases.findByIds(agencyId, ids)
+  }
+
   /** A tenant's leases, newest first (a person rarely has more than a handful). */
   async forTenant (agencyId: ObjectId, tenantId: ObjectId, limit = 100): Promise<LeaseRecord[]> {
     const page = await this.leases.list(agencyId, { equals: { tenantIds: tenantId }, sort: { field: 'createdAt', direction: -1 }, limit }, 'forTenant')

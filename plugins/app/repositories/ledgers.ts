@@ -6,7 +6,7 @@
 // A long history does not grow the document without end: settled items fold
 // into the carried balance (plugins/app/ledger/fold.ts), their charge and
 // payment documents staying as they were when they closed.
-import type { Db, ObjectId } from 'mongodb'
+import type { Db, FindCursor, ObjectId, ReadPreferenceLike } from 'mongodb'
 import { ledgers as indexes } from '../../../migrations/mongo/ledgers.ts'
 import type { ChargeKind } from './charges.ts'
 import type { PaymentMethod } from './payments.ts'
@@ -148,6 +148,22 @@ export class LedgersRepository {
     const filter = { agencyId, dirtySince: { $lt: cutoff }, ...(after === null ? {} : { _id: { $gt: after } }) }
     const batch = await this.collection.find(filter, { ...this.options('dirtyBefore'), projection: PROJECTION }).sort({ _id: 1 }).limit(limit).toArray()
     return batch.map((record) => withCarried(record)!)
+  }
+
+  /** Key lookups for a batch of leases (a ledger's _id is its lease's). */
+  async getMany (agencyId: ObjectId, leaseIds: ObjectId[]): Promise<LedgerRecord[]> {
+    if (leaseIds.length === 0) return []
+    const batch = await this.collection.find({ agencyId, _id: { $in: leaseIds } }, { ...this.options('getMany'), projection: PROJECTION }).toArray()
+    return batch.map((record) => withCarried(record)!)
+  }
+
+  /** Every ledger of an agency through one cursor, in _id order (the arrears report). */
+  streamForAgency (agencyId: ObjectId, options: { readPreference: ReadPreferenceLike, batchSize: number, maxTimeMS: number }): FindCursor<LedgerRecord> {
+    return this.collection.find({ agencyId }, { ...this.options('streamForAgency'), projection: PROJECTION, ...options }).sort({ _id: 1 }).map((record) => withCarried(record)!)
+  }
+
+  async countForAgency (agencyId: ObjectId, options: { readPreference: ReadPreferenceLike, maxTimeMS: number }): Promise<number> {
+    return await this.collection.countDocuments({ agencyId }, { ...options, comment: 'repo:ledgers.countForAgency' })
   }
 }
 

@@ -1,7 +1,7 @@
 // Properties (buildings or sites) of an agency. Deleting archives: leases and
 // ledgers refer to them, and history must stay readable.
-import type { Db, ObjectId } from 'mongodb'
-import { AgencyCollection, type AgencyDoc, type ListQuery, type Page } from './agency-collection.ts'
+import { ObjectId, type Db } from 'mongodb'
+import { AgencyCollection, type AgencyDoc, type ImportOutcome, type ListQuery, type Page } from './agency-collection.ts'
 import { properties as indexes } from '../../../migrations/mongo/properties.ts'
 import type { Property } from '../../../schemas/property.ts'
 
@@ -21,9 +21,21 @@ export interface PropertyRecord extends AgencyDoc {
   notes?: string
   archived: boolean
   archivedAt: Date | null
+  /** set by bulk imports: "<agencyId>:<natural key>" (see importKeyOf), unique */
+  importKey?: string
 }
 
 export type PropertyInput = Pick<PropertyRecord, 'name' | 'kind' | 'address'> & { notes?: string }
+
+function newProperty (agencyId: ObjectId, id: ObjectId, input: PropertyInput, now: Date): PropertyRecord {
+  return { _id: id, agencyId, ...input, archived: false, archivedAt: null, createdAt: now, updatedAt: now }
+}
+
+/** A property's natural key for imports: its name and postal code, in any case and spacing. */
+export function propertyImportKey (agencyId: ObjectId, input: Pick<PropertyInput, 'name' | 'address'>): string {
+  const squeeze = (value: string) => value.trim().toLowerCase().replace(/\s+/g, ' ')
+  return `${agencyId.toHexString()}:${squeeze(input.name)}|${squeeze(input.address.postalCode).replace(/ /g, '')}`
+}
 
 const PROJECTION = { name: 1, kind: 1, address: 1, notes: 1, archived: 1, archivedAt: 1, createdAt: 1, updatedAt: 1 } as const
 
@@ -35,14 +47,27 @@ export class PropertiesRepository {
   }
 
   async create (agencyId: ObjectId, id: ObjectId, input: PropertyInput): Promise<PropertyRecord> {
-    const now = new Date()
-    const record: PropertyRecord = { _id: id, agencyId, ...input, archived: false, archivedAt: null, createdAt: now, updatedAt: now }
+    const record = newProperty(agencyId, id, input, new Date())
     await this.properties.insert(record, 'create')
     return record
   }
 
+  /** Bulk import: a row whose natural key (name and postal code) is already there is left as it is. */
+  importMany (agencyId: ObjectId, inputs: PropertyInput[]): Promise<ImportOutcome[]> {
+    const now = new Date()
+    return this.properties.insertMissing(agencyId, inputs.map((input) => {
+      const importKey = propertyImportKey(agencyId, input)
+      return { key: { importKey }, doc: { ...newProperty(agencyId, new ObjectId(), input, now), importKey } }
+    }), 'importMany')
+  }
+
   findById (agencyId: ObjectId, id: ObjectId): Promise<PropertyRecord | null> {
     return this.properties.findById(agencyId, id)
+  }
+
+  /** Key lookups for a batch (reports join properties to their rows). */
+  findByIds (agencyId: ObjectId, ids: ObjectId[]): Promise<PropertyRecord[]> {
+    return this.properties.findByIds(agencyId, ids)
   }
 
   list (agencyId: ObjectId, query: ListQuery): Promise<Page<PropertyRecord>> {

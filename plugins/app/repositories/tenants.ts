@@ -1,8 +1,8 @@
 // Tenants: the people who rent (the tenancy boundary is the agency, not them).
 // Deleting archives: leases refer to tenants, and history must stay readable.
 // An email is not unique: members of one household may share one.
-import type { Db, ObjectId } from 'mongodb'
-import { AgencyCollection, type AgencyDoc, type ListQuery, type Page } from './agency-collection.ts'
+import { ObjectId, type Db } from 'mongodb'
+import { AgencyCollection, type AgencyDoc, type ImportOutcome, type ListQuery, type Page } from './agency-collection.ts'
 import { tenants as indexes } from '../../../migrations/mongo/tenants.ts'
 import type { Tenant } from '../../../schemas/tenant.ts'
 
@@ -18,6 +18,8 @@ export interface TenantRecord extends AgencyDoc {
   notes?: string
   archived: boolean
   archivedAt: Date | null
+  /** set by bulk imports: "<agencyId>:<natural key>" (see tenantImportKey), unique */
+  importKey?: string
 }
 
 const OPTIONAL_FIELDS = ['email', 'phone', 'dateOfBirth', 'notes'] as const
@@ -26,6 +28,20 @@ type OptionalField = typeof OPTIONAL_FIELDS[number]
 export type TenantInput = Pick<TenantRecord, 'firstName' | 'lastName' | OptionalField>
 /** A change: null removes an optional field. */
 export type TenantChange = Partial<Pick<TenantRecord, 'firstName' | 'lastName'>> & { [F in OptionalField]?: string | null }
+
+function newTenant (agencyId: ObjectId, id: ObjectId, input: TenantInput, now: Date): TenantRecord {
+  return { _id: id, agencyId, ...input, archived: false, archivedAt: null, createdAt: now, updatedAt: now }
+}
+
+/**
+ * A tenant's natural key for imports: first and last name (any case) with the
+ * email, phone and date of birth as given (members of a household may share an
+ * email, so the names are part of it).
+ */
+export function tenantImportKey (agencyId: ObjectId, input: TenantInput): string {
+  const parts = [input.firstName.trim().toLowerCase(), input.lastName.trim().toLowerCase(), input.email ?? '', input.phone ?? '', input.dateOfBirth ?? '']
+  return `${agencyId.toHexString()}:${parts.join('|')}`
+}
 
 const PROJECTION = {
   firstName: 1, lastName: 1, email: 1, phone: 1, dateOfBirth: 1, notes: 1, archived: 1, archivedAt: 1, createdAt: 1, updatedAt: 1
@@ -39,10 +55,18 @@ export class TenantsRepository {
   }
 
   async create (agencyId: ObjectId, id: ObjectId, input: TenantInput): Promise<TenantRecord> {
-    const now = new Date()
-    const record: TenantRecord = { _id: id, agencyId, ...input, archived: false, archivedAt: null, createdAt: now, updatedAt: now }
+    const record = newTenant(agencyId, id, input, new Date())
     await this.tenants.insert(record, 'create')
     return record
+  }
+
+  /** Bulk import: a row whose natural key (names and contact details) is already there is left as it is. */
+  importMany (agencyId: ObjectId, inputs: TenantInput[]): Promise<ImportOutcome[]> {
+    const now = new Date()
+    return this.tenants.insertMissing(agencyId, inputs.map((input) => {
+      const importKey = tenantImportKey(agencyId, input)
+      return { key: { importKey }, doc: { ...newTenant(agencyId, new ObjectId(), input, now), importKey } }
+    }), 'importMany')
   }
 
   findById (agencyId: ObjectId, id: ObjectId): Promise<TenantRecord | null> {

@@ -1,7 +1,7 @@
 // Units: the lettable spaces of a property. A unit stays in the property it was
 // created in; deleting archives it, since leases and ledgers refer to it.
-import type { Db, ObjectId } from 'mongodb'
-import { AgencyCollection, isDuplicateKey, type AgencyDoc, type ListQuery, type Page } from './agency-collection.ts'
+import { ObjectId, type Db } from 'mongodb'
+import { AgencyCollection, isDuplicateKey, type AgencyDoc, type ImportOutcome, type ListQuery, type Page } from './agency-collection.ts'
 import { codedError } from '../error-handler.ts'
 import { units as indexes } from '../../../migrations/mongo/units.ts'
 import { UNIT_STATUSES, type Unit } from '../../../schemas/unit.ts'
@@ -27,6 +27,10 @@ const PROJECTION = {
   propertyId: 1, label: 1, bedrooms: 1, bathrooms: 1, areaSqm: 1, marketRent: 1, status: 1, archived: 1, archivedAt: 1, createdAt: 1, updatedAt: 1
 } as const
 
+function newUnit (agencyId: ObjectId, id: ObjectId, input: UnitInput, now: Date): UnitRecord {
+  return { _id: id, agencyId, ...input, status: input.status ?? 'vacant', archived: false, archivedAt: null, createdAt: now, updatedAt: now }
+}
+
 function labelTaken (label: string) {
   return codedError(409, 'UNIT_LABEL_TAKEN', `The property already has a unit labelled '${label}'`)
 }
@@ -40,8 +44,7 @@ export class UnitsRepository {
 
   /** The caller checks the property; the unique label index settles concurrent creates. */
   async create (agencyId: ObjectId, id: ObjectId, input: UnitInput): Promise<UnitRecord> {
-    const now = new Date()
-    const record: UnitRecord = { _id: id, agencyId, ...input, status: input.status ?? 'vacant', archived: false, archivedAt: null, createdAt: now, updatedAt: now }
+    const record = newUnit(agencyId, id, input, new Date())
     try {
       await this.units.insert(record, 'create')
     } catch (err) {
@@ -51,8 +54,22 @@ export class UnitsRepository {
     return record
   }
 
+  /** Bulk import: the natural key is the unit's label in its property (the unique index); existing units are left as they are. */
+  importMany (agencyId: ObjectId, inputs: UnitInput[]): Promise<ImportOutcome[]> {
+    const now = new Date()
+    return this.units.insertMissing(agencyId, inputs.map((input) => ({
+      key: { propertyId: input.propertyId, label: input.label },
+      doc: newUnit(agencyId, new ObjectId(), input, now)
+    })), 'importMany')
+  }
+
   findById (agencyId: ObjectId, id: ObjectId): Promise<UnitRecord | null> {
     return this.units.findById(agencyId, id)
+  }
+
+  /** Key lookups for a batch (reports join units to their rows). */
+  findByIds (agencyId: ObjectId, ids: ObjectId[]): Promise<UnitRecord[]> {
+    return this.units.findByIds(agencyId, ids)
   }
 
   list (agencyId: ObjectId, query: ListQuery): Promise<Page<UnitRecord>> {

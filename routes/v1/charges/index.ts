@@ -7,6 +7,7 @@ import { Charge, ChargeCreate, ChargeListQuery, ChargePatch } from '../../../sch
 import { presentCharge } from '../../../plugins/app/repositories/charges.ts'
 import { toDate } from '../../../plugins/app/repositories/calendar.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
+import { chargeEquals } from '../../../plugins/app/repositories/list-filters.ts'
 
 const charges: FastifyPluginAsyncTypebox = async (fastify) => {
   const { repos, money } = fastify
@@ -22,7 +23,7 @@ const charges: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const { leaseId, status, overdue, ...page } = request.query
     const result = await repos.charges.list(request.auth.agencyId, {
-      equals: { leaseId: leaseId === undefined ? undefined : new ObjectId(leaseId), status, overdue },
+      equals: chargeEquals({ leaseId, status, overdue }),
       ...pageOptions(page, 'dueDate')
     })
     return { items: result.items.map(presentCharge), nextCursor: result.nextCursor }

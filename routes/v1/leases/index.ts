@@ -8,9 +8,8 @@ import { presentLease } from '../../../plugins/app/repositories/leases.ts'
 import { toDate } from '../../../plugins/app/repositories/calendar.ts'
 import { LeaseBalance } from '../../../schemas/balance.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
+import { leaseEquals } from '../../../plugins/app/repositories/list-filters.ts'
 import type { LeaseChanges } from '../../../plugins/app/lease-lifecycle.ts'
-
-const optionalId = (id: string | undefined) => id === undefined ? undefined : new ObjectId(id)
 
 const leases: FastifyPluginAsyncTypebox = async (fastify) => {
   const { leaseLifecycle, repos, money } = fastify
@@ -26,7 +25,7 @@ const leases: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const { status, unitId, propertyId, tenantId, ...page } = request.query
     const result = await repos.leases.list(request.auth.agencyId, {
-      equals: { status, unitId: optionalId(unitId), propertyId: optionalId(propertyId), tenantIds: optionalId(tenantId) },
+      equals: leaseEquals({ status, unitId, propertyId, tenantId }),
       ...pageOptions(page, '-startDate')
     })
     return { items: result.items.map(presentLease), nextCursor: result.nextCursor }

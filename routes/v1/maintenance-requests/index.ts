@@ -4,6 +4,7 @@ import { ObjectId } from 'mongodb'
 import { errors, IdParams, Page } from '../../../schemas/common.ts'
 import { MaintenanceRequest, MaintenanceRequestCreate, MaintenanceRequestListQuery, MaintenanceRequestPatch } from '../../../schemas/maintenance-request.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
+import { maintenanceEquals, maintenanceSort } from '../../../plugins/app/repositories/list-filters.ts'
 import { presentMaintenanceRequest, type MaintenanceRequestChanges } from '../../../plugins/app/repositories/maintenance-requests.ts'
 import { codedError } from '../../../plugins/app/error-handler.ts'
 import { hasRole } from '../../../plugins/app/tenancy.ts'
@@ -52,18 +53,10 @@ const maintenanceRequests: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     const { archived, status, priority, propertyId, assigneeId, ...page } = request.query
-    const options = pageOptions(page, '-reportedAt')
-    // "priority" sorts by the stored rank (urgent first).
-    if (options.sort.field === 'priority') options.sort = { ...options.sort, field: 'priorityRank' }
     const result = await repo.list(request.auth.agencyId, {
-      equals: {
-        archived,
-        status,
-        priority,
-        propertyId: propertyId === undefined ? undefined : new ObjectId(propertyId),
-        assigneeId: assigneeId === undefined ? undefined : new ObjectId(assigneeId)
-      },
-      ...options
+      equals: maintenanceEquals({ archived, status, priority, propertyId, assigneeId }),
+      ...pageOptions(page, '-reportedAt'),
+      sort: maintenanceSort(page.sort ?? '-reportedAt')
     })
     return { items: result.items.map(presentMaintenanceRequest), nextCursor: result.nextCursor }
   })

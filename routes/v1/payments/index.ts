@@ -6,6 +6,7 @@ import { errors, IdParams, Page } from '../../../schemas/common.ts'
 import { IdempotencyHeaders, Payment, PaymentCreate, PaymentListQuery, PaymentPatch, PaymentReversal } from '../../../schemas/payment.ts'
 import { presentPayment } from '../../../plugins/app/repositories/payments.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
+import { paymentEquals } from '../../../plugins/app/repositories/list-filters.ts'
 
 const payments: FastifyPluginAsyncTypebox = async (fastify) => {
   const { repos, money, idempotency } = fastify
@@ -21,7 +22,7 @@ const payments: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const { leaseId, status, ...page } = request.query
     const result = await repos.payments.list(request.auth.agencyId, {
-      equals: { leaseId: leaseId === undefined ? undefined : new ObjectId(leaseId), status },
+      equals: paymentEquals({ leaseId, status }),
       ...pageOptions(page, '-receivedAt')
     })
     return { items: result.items.map(presentPayment), nextCursor: result.nextCursor }

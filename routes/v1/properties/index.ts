@@ -5,6 +5,7 @@ import { errors, IdParams, Page } from '../../../schemas/common.ts'
 import { Property, PropertyCreate, PropertyListQuery, PropertyPatch } from '../../../schemas/property.ts'
 import { presentProperty } from '../../../plugins/app/repositories/properties.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
+import { propertyEquals } from '../../../plugins/app/repositories/list-filters.ts'
 import { codedError } from '../../../plugins/app/error-handler.ts'
 
 const properties: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -22,7 +23,7 @@ const properties: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const { archived, city, ...page } = request.query
     const result = await repo.list(request.auth.agencyId, {
-      equals: { archived, 'address.city': city },
+      equals: propertyEquals({ archived, city }),
       ...pageOptions(page, 'name')
     })
     return { items: result.items.map(presentProperty), nextCursor: result.nextCursor }

@@ -6,6 +6,7 @@ import { errors, IdParams, Page } from '../../../schemas/common.ts'
 import { Tenant, TenantCreate, TenantListQuery, TenantPatch } from '../../../schemas/tenant.ts'
 import { presentTenant } from '../../../plugins/app/repositories/tenants.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
+import { tenantEquals } from '../../../plugins/app/repositories/list-filters.ts'
 import { normaliseEmail } from '../../../plugins/app/sessions.ts'
 import { TenantBalance } from '../../../schemas/balance.ts'
 
@@ -24,7 +25,7 @@ const tenants: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const { archived, email, ...page } = request.query
     const result = await repo.list(request.auth.agencyId, {
-      equals: { archived, email: email === undefined ? undefined : normaliseEmail(email) },
+      equals: tenantEquals({ archived, email }),
       ...pageOptions(page, 'lastName')
     })
     return { items: result.items.map(presentTenant), nextCursor: result.nextCursor }

@@ -6,6 +6,7 @@ import { errors, IdParams, Page } from '../../../schemas/common.ts'
 import { Unit, UnitCreate, UnitListQuery, UnitPatch } from '../../../schemas/unit.ts'
 import { presentUnit } from '../../../plugins/app/repositories/units.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
+import { unitEquals } from '../../../plugins/app/repositories/list-filters.ts'
 
 const units: FastifyPluginAsyncTypebox = async (fastify) => {
   const repo = fastify.repos.units
@@ -22,7 +23,7 @@ const units: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const { archived, propertyId, status, ...page } = request.query
     const result = await repo.list(request.auth.agencyId, {
-      equals: { archived, propertyId: propertyId === undefined ? undefined : new ObjectId(propertyId), status },
+      equals: unitEquals({ archived, propertyId, status }),
       ...pageOptions(page, 'label')
     })
     return { items: result.items.map(presentUnit), nextCursor: result.nextCursor }

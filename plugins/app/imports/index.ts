@@ -1,0 +1,201 @@
+// Bulk imports of properties, units or tenants from a CSV file. The route stores
+// the upload (scan(): the file streams into GridFS while its rows are counted and
+// its header checked, so a bad file answers 400 before anything is queued); the
+// run-import task then validates each row with the create route's schema, writes
+// the valid ones in batches (one unordered bulkWrite each: a bad row never stops
+// the good ones; natural keys make a second run a no-op) and keeps a CSV report
+// of the rejected rows with their reasons, downloadable as the job's file.
+import fp from 'fastify-plugin'
+import { once } from 'node:events'
+import { Transform, type Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { ObjectId } from 'mongodb'
+import { parse, type Parser } from 'csv-parse'
+import { stringify } from 'csv-stringify'
+import { codedError } from '../error-handler.ts'
+import { describeIssue, type Check } from '../validation.ts'
+import type { JobControl, Outcome } from '../job-store/tracked-task.ts'
+import type { JobRecord } from '../job-store/records.ts'
+import { bodyOf, IMPORTS, type Body, type ImportResource } from './resources.ts'
+import { CONTENT_TYPES } from '../exports/writers.ts'
+
+export interface ImportParams extends Record<string, unknown> {
+  resource: ImportResource
+  uploadId: string
+  fileName: string
+  /** data rows in the file */
+  rows: number
+}
+
+export interface ScannedUpload { uploadId: string, rows: number, header: string[] }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    importService: {
+      /** Stores an uploaded CSV and checks its header and shape; 400 (and nothing kept) when it is not a file this resource takes. */
+      scan: (agencyId: ObjectId, resource: ImportResource, fileName: string, file: Readable) => Promise<ScannedUpload>
+      run: (job: JobRecord, control: JobControl) => Promise<Outcome>
+    }
+  }
+}
+
+const PARSE_OPTIONS = { bom: true, skip_empty_lines: true, relax_column_count: true } as const
+
+function checkHeader (resource: ImportResource, header: string[] | undefined): string[] {
+  if (header === undefined) throw codedError(400, 'EMPTY_FILE', 'The file holds no header row')
+  const known = new Set(IMPORTS[resource].columns)
+  const unknown = header.filter((column) => !known.has(column))
+  if (unknown.length > 0) throw codedError(400, 'UNKNOWN_COLUMN', `The header names unknown column(s) ${unknown.join(', ')}; ${resource} take ${[...known].join(', ')}`)
+  if (new Set(header).size !== header.length) throw codedError(400, 'DUPLICATE_COLUMN', 'A column appears twice in the header')
+  return header
+}
+
+/**
+ * Reads records from a parser as they come (it is also being written to). It
+ * keeps reading after a refused record, so the writer never waits on a parser
+ * nobody reads; the first refusal is thrown at the end.
+ */
+async function consume (parser: Parser, onRecord: (record: string[]) => void): Promise<void> {
+  let refused: unknown
+  for await (const record of parser) {
+    try {
+      onRecord(record as string[])
+    } catch (err) {
+      refused ??= err
+    }
+  }
+  if (refused !== undefined) throw refused
+}
+
+export default fp(async function importService (fastify) {
+  const checks = new Map<ImportResource, Check>(Object.entries(IMPORTS).map(([resource, definition]) => [resource as ImportResource, fastify.validation.compile(definition.schema)]))
+  const batchSize = fastify.config.EXPORT_BATCH_SIZE
+
+  async function scan (agencyId: ObjectId, resource: ImportResource, fileName: string, file: Readable): Promise<ScannedUpload> {
+    const upload = fastify.jobFiles.upload(fileName, CONTENT_TYPES.csv, { agencyId: agencyId.toHexString(), jobId: 'upload' })
+    const parser = parse(PARSE_OPTIONS)
+    let header: string[] | undefined
+    let rows = 0
+    const counted = consume(parser, (record) => {
+      if (header === undefined) header = checkHeader(resource, record)
+      else rows++
+    })
+    counted.catch(() => undefined)
+    // The bytes go to GridFS as they are; a copy goes through the parser beside them.
+    const tee = new Transform({
+      transform (chunk: Buffer, _encoding, callback) {
+        // A parser that failed (bad CSV) reads no more; its error is thrown at the end.
+        if (parser.destroyed || parser.write(chunk)) {
+          callback(null, chunk)
+          return
+        }
+        const resume = () => {
+          parser.off('drain', resume).off('close', resume)
+          callback(null, chunk)
+        }
+        parser.once('drain', resume).once('close', resume)
+      },
+      flush (callback) {
+        parser.end()
+        counted.then(() => callback(), callback)
+      }
+    })
+    try {
+      await pipeline(file, tee, upload)
+      await counted
+    } catch (err) {
+      await fastify.jobFiles.remove(upload.id.toHexString())
+      if ((err as { code?: string }).code?.startsWith('CSV_') === true) throw codedError(400, 'INVALID_CSV', `The file is not valid CSV: ${(err as Error).message}`)
+      throw err
+    }
+    // A file past IMPORT_MAX_BYTES is cut short by the multipart parser, which marks it truncated.
+    if ((file as { truncated?: boolean }).truncated === true) {
+      await fastify.jobFiles.remove(upload.id.toHexString())
+      throw codedError(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${fastify.config.IMPORT_MAX_BYTES} bytes`)
+    }
+    if (rows === 0) {
+      await fastify.jobFiles.remove(upload.id.toHexString())
+      throw codedError(400, 'EMPTY_FILE', 'The file holds a header but no rows')
+    }
+    return { uploadId: upload.id.toHexString(), rows, header: header! }
+  }
+
+  async function run (job: JobRecord, control: JobControl): Promise<Outcome> {
+    const params = job.params as ImportParams
+    const definition = IMPORTS[params.resource]
+    const check = checks.get(params.resource)!
+    const agencyId = new ObjectId(job.agencyId)
+    control.setTotal(params.rows)
+
+    const counts = { rows: 0, created: 0, existing: 0, rejected: 0 }
+    const name = `${params.resource}-import-rejected-${job.id}.csv`
+    const report = fastify.jobFiles.upload(name, CONTENT_TYPES.csv, { agencyId: job.agencyId, jobId: job.id })
+    await control.pendingFile(report.id.toHexString())
+    const parser = parse({ ...PARSE_OPTIONS, info: true })
+    const source = pipeline(fastify.jobFiles.open(params.uploadId), parser)
+    source.catch(() => undefined)
+
+    let header: string[] = []
+    let reportRows: ReturnType<typeof stringify> | undefined
+    let reportDone: Promise<void> | undefined
+    const reject = async (line: number, reasons: string[], cells: string[]) => {
+      counts.rejected++
+      if (reportRows === undefined) {
+        reportRows = stringify({ header: true, columns: ['line', 'reasons', ...header] })
+        reportDone = pipeline(reportRows, report)
+      }
+      if (!reportRows.write([line, reasons.join('; '), ...cells])) await once(reportRows, 'drain')
+    }
+
+    let batch: Array<{ line: number, cells: string[], body: Body }> = []
+    const flush = async () => {
+      const valid: typeof batch = []
+      const refused: Array<{ line: number, reasons: string[], cells: string[] }> = []
+      for (const row of batch) {
+        const issues = check(row.body)
+        if (issues.length > 0) refused.push({ line: row.line, reasons: issues.map(describeIssue), cells: row.cells })
+        else valid.push(row)
+      }
+      const outcomes = await definition.write(fastify, agencyId, valid.map((row) => row.body))
+      for (const [index, outcome] of outcomes.entries()) {
+        if (outcome === 'created') counts.created++
+        else if (outcome === 'existing') counts.existing++
+        else refused.push({ line: valid[index]!.line, reasons: [outcome.error], cells: valid[index]!.cells })
+      }
+      // The report lists rows in the file's order, whichever check refused them.
+      for (const row of refused.sort((x, y) => x.line - y.line)) await reject(row.line, row.reasons, row.cells)
+      const done = batch.length
+      batch = []
+      await control.batch(done)
+    }
+
+    let first = true
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[], info: { lines: number } }>) {
+      const cells = record
+      const line = info.lines
+      if (first) {
+        header = checkHeader(params.resource, cells)
+        first = false
+        continue
+      }
+      counts.rows++
+      batch.push({ line, cells, body: bodyOf(header, cells) })
+      if (batch.length >= batchSize) await flush()
+    }
+    await source
+    if (batch.length > 0) await flush()
+    if (counts.created > 0 && definition.widgets.length > 0) await fastify.rollups.afterWrite(agencyId, definition.widgets)
+
+    if (reportRows === undefined) {
+      report.end()
+      await once(report, 'finish')
+      await fastify.jobFiles.remove(report.id.toHexString())
+      return { result: { ...counts }, file: null }
+    }
+    reportRows.end()
+    await reportDone
+    return { result: { ...counts }, file: { id: report.id.toHexString(), name, contentType: CONTENT_TYPES.csv, size: report.gridFSFile?.length ?? 0 } }
+  }
+
+  fastify.decorate('importService', { scan, run })
+}, { name: 'imports', dependencies: ['repositories', 'validation', 'job-files', 'rollups'] })
