@@ -73,6 +73,17 @@ const FORGET_WRITES_AFTER_MS = 10 * 60_000
 interface Message { instance: string, agencyId: string, from: number, fresh: Fresh[] }
 const BREAKER_STATE = { closed: 0, 'half-open': 1, open: 2 } as const
 
+/**
+ * What an L1 lookup was: a reader handed the stale entry while its refresh is in
+ * flight was answered from the cache (stale), one that waited for a computation
+ * another reader started was coalesced.
+ */
+function l1Outcome (status: LRUCache.Status<string, Cached, FetchContext>): Outcome {
+  if (status.returnedStale === true) return 'stale'
+  if (status.fetch === 'inflight') return 'coalesced'
+  return status.fetch === 'hit' ? 'hit' : status.fetch === 'refresh' ? 'stale' : 'miss'
+}
+
 export default fp(async function dashboardCache (fastify) {
   const config = fastify.config
   const channel = `${config.REDIS_KEY_PREFIX}dashboard-invalidations`
@@ -268,7 +279,7 @@ export default fp(async function dashboardCache (fastify) {
       const lookup = async () => {
         const status: LRUCache.Status<string, Cached, FetchContext> = {}
         const value = (await entriesOf(agencyId, true).cache.fetch(variant, { context: { agencyId, variant, compute, background: options.background === true }, status }))!
-        if (options.background !== true) record('dashboard-l1', status.fetch === 'inflight' ? 'coalesced' : status.fetch === 'hit' ? 'hit' : status.fetch === 'stale' || status.fetch === 'refresh' ? 'stale' : 'miss')
+        if (options.background !== true) record('dashboard-l1', l1Outcome(status))
         return value
       }
       const value = await lookup()
