@@ -6,7 +6,6 @@
 // Reports go to bench/results (see report/write.ts). Ctrl-C stops everything it started.
 // MONGODB_URL, DATABASE_URL and REDIS_URL (and REDIS_KEY_PREFIX) in the environment replace the
 // bench stack's servers, as for npm run seed.
-import { execFileSync } from 'node:child_process'
 import { MongoClient, type Db } from 'mongodb'
 import type pg from 'pg'
 import { migrate, migrationPool } from '../migrations/index.ts'
@@ -22,6 +21,7 @@ import { withDatabase } from '../test/support/databases.ts'
 import { measure, stopLoad, type LoadSettings } from './load.ts'
 import { parseOptions, type BenchOptions } from './options.ts'
 import type { BenchReport, BenchRun } from './report/contract.ts'
+import { gitCommit, mongoServer } from './report/facts.ts'
 import { describeMachine, writeReport } from './report/write.ts'
 import type { Scenario, Target } from './scenarios/types.ts'
 import { startCeiling, startHaven, type HavenConfig } from './servers/haven.ts'
@@ -47,22 +47,6 @@ process.on('SIGTERM', onSignal)
 process.on('exit', killAll)
 
 // --- facts for the report ----------------------------------------------------------------
-function gitCommit (): string {
-  try {
-    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== ''
-    return dirty ? `${sha}-dirty` : sha
-  } catch {
-    return 'unknown'
-  }
-}
-
-async function mongoServer (db: Db): Promise<BenchReport['mongodb']> {
-  const info = await db.admin().command({ buildInfo: 1 })
-  // mongo-java-server answers buildInfo with a version only; MongoDB always adds its gitVersion.
-  return { server: typeof info.gitVersion === 'string' ? 'MongoDB' : 'mongo-java-server', version: String(info.version) }
-}
-
 /** The bench stack's MongoDB process, when this machine runs it (its CPU goes in the report). */
 async function localMongoPid (): Promise<number | undefined> {
   if (process.env.MONGODB_URL !== undefined) return undefined

@@ -2,6 +2,7 @@
 // configuration being measured. Everything below except HAVEN_UNOPTIMISED is the same for
 // both configurations; each departure from the defaults says why.
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { StackUrls } from '../../scripts/stack.ts'
 import { freePort, startServer, type ServerProcess } from './process.ts'
@@ -71,5 +72,74 @@ export async function startCeiling (file: 'ceiling-node-http.ts' | 'ceiling-fast
     port,
     readyPath: '/',
     env: { PATH: process.env.PATH, PORT: String(port) }
+  })
+}
+
+// --- whole deployments (users workload, cluster) ------------------------------------
+
+/** How a process's runtime is set: as `npm start` runs it (deployed), or Node's defaults (before issue 12). */
+export type Runtime = 'deployed' | 'node-defaults'
+
+/** node's options in package.json's start script: the runtime limits production runs with, in one place. */
+export function deployedNodeOptions (): string[] {
+  const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  const words = manifest.scripts.start.trim().split(/\s+/)
+  if (words[0] !== 'node' || words.at(-1) !== 'server.ts') throw new Error(`package.json's start script is not "node [options] server.ts": ${manifest.scripts.start}`)
+  return words.slice(1, -1)
+}
+
+/**
+ * The users workload and the cluster run Haven as deployed: production limits, load shedding and
+ * rate limits on. What differs says why.
+ */
+export const DEPLOYED_SETTINGS = {
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'warn',
+  // Every virtual user signs in from 127.0.0.1, and several share an account.
+  LOGIN_MAX_PER_ACCOUNT: '100000',
+  LOGIN_MAX_PER_ADDRESS: '100000',
+  // A user signs in once per run, and runs (capacity search, uptime) outlast 15 minutes.
+  ACCESS_TOKEN_TTL_S: '86400'
+} as const
+
+/** The settings of a process before issue 12's memory work, for the before/after comparison. */
+export const BEFORE_SETTINGS = { MONGODB_MAX_POOL_SIZE: '50', CACHE_L1_MAX: '5000' } as const
+
+export interface RoleOptions {
+  role: 'api' | 'worker' | 'all'
+  name: string
+  target: HavenTarget
+  jwtSecret: string
+  runtime: Runtime
+  port?: number
+  /** where bench/servers/memory-probe.ts writes this process's memory */
+  probeFile?: string
+  env?: Record<string, string>
+}
+
+export async function startHavenRole (options: RoleOptions): Promise<ServerProcess> {
+  const port = options.port ?? await freePort()
+  const probe = options.probeFile === undefined ? [] : ['--import', path.join(import.meta.dirname, 'memory-probe.ts')]
+  return await startServer({
+    name: options.name,
+    args: [...(options.runtime === 'deployed' ? deployedNodeOptions() : []), ...probe, 'server.ts'],
+    cwd: root,
+    port,
+    readyPath: '/health/ready',
+    env: {
+      PATH: process.env.PATH,
+      ...DEPLOYED_SETTINGS,
+      ...(options.runtime === 'node-defaults' ? BEFORE_SETTINGS : {}),
+      HAVEN_ROLE: options.role,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      MONGODB_URL: options.target.mongoUrl,
+      DATABASE_URL: options.target.urls.DATABASE_URL,
+      REDIS_URL: options.target.urls.REDIS_URL,
+      REDIS_KEY_PREFIX: options.target.redisKeyPrefix,
+      JWT_SECRET: options.jwtSecret,
+      ...(options.probeFile === undefined ? {} : { HAVEN_MEMORY_PROBE_FILE: options.probeFile }),
+      ...options.env
+    }
   })
 }
