@@ -73,7 +73,10 @@ export const ConfigSchema = Type.Object({
 
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, default: 4 }),
   WORKER_POLL_INTERVAL_MS: Milliseconds(2_000, 'fallback poll; jobs are normally picked up via LISTEN/NOTIFY'),
-  SHUTDOWN_GRACE_MS: Milliseconds(25_000, 'drain limit for requests and running jobs')
+  SHUTDOWN_GRACE_MS: Milliseconds(25_000, 'drain limit for requests and running jobs'),
+
+  // --- scale-out (issue 12) ---
+  SHUTDOWN_DRAIN_MS: Type.Integer({ minimum: 0, default: 5_000, description: 'on SIGTERM, readiness is false this long before the app closes, so the load balancer stops sending (0: close at once)' })
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>

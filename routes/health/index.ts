@@ -8,6 +8,14 @@ import { requiredUp } from '../../plugins/external/under-pressure/dependency-pro
 const alwaysAnswer = { rateLimit: false, pressureHandler: () => undefined } as const
 
 const health: FastifyPluginAsyncTypebox = async (fastify) => {
+  // Draining before a shutdown (server.ts): not ready, whatever the dependencies say, so the
+  // load balancer stops sending this instance requests while it still serves them.
+  fastify.addHook('preSerialization', async (request, reply, payload: Record<string, unknown>) => {
+    if (!fastify.draining.active || request.routeOptions.url !== '/health/ready') return payload
+    reply.code(503).header('retry-after', String(fastify.config.PRESSURE_RETRY_AFTER_S))
+    return { ...payload, status: 'not-ready', draining: true }
+  })
+
   fastify.get('/live', {
     config: alwaysAnswer,
     logLevel: 'warn',
