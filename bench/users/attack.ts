@@ -57,6 +57,8 @@ export async function attack (options: AttackOptions): Promise<{ sent: number }>
     '-redirects=-1'
   ], { stdio: ['pipe', 'pipe', 'pipe'] })
   const encoder = spawn(options.vegeta, ['encode', '--to', 'json'], { stdio: ['pipe', 'pipe', 'pipe'] })
+  // Listened for at once: it may come before the last result is read.
+  const encoderClosed = once(encoder, 'close')
   for (const child of [attacker, encoder]) {
     running.add(child)
     child.once('exit', () => running.delete(child))
@@ -97,7 +99,7 @@ export async function attack (options: AttackOptions): Promise<{ sent: number }>
   attacker.stdin.end()
   const code = await attackerExit
   await read
-  await once(encoder, 'close').catch(() => undefined)
+  await encoderClosed
   if (code !== 0 && code !== null) throw new Error(`vegeta attack exited with ${code}: ${stderr}`)
   return { sent }
 }

@@ -28,7 +28,8 @@ import { watchMemory, type MemoryFigures, type WatchedProcess } from './memory.t
 import { capacitySearch, signIn, spike, steady, type Session } from './phases.ts'
 import { loadAccounts } from './population.ts'
 import { writeUsersReport, type UsersReport } from './report.ts'
-import { THINK_TIME_S, VirtualUser, type Exports, type Target, type WorkloadOptions } from './workload.ts'
+import { detectExports } from './exports.ts'
+import { datasetPeriod, THINK_TIME_S, VirtualUser, type Target, type WorkloadOptions } from './workload.ts'
 
 const log = (message: string) => process.stderr.write(`bench:users: ${message}\n`)
 
@@ -78,21 +79,6 @@ export function parseUsersOptions (argv: string[]) {
 }
 
 export type UsersOptions = ReturnType<typeof parseUsersOptions>
-
-/** Exports are on once the server documents both routes (another branch adds them). */
-export async function detectExports (baseUrl: string): Promise<Exports | undefined> {
-  const doc = await fetch(`${baseUrl}/docs/json`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.ok ? r.json() : undefined, () => undefined) as
-    { paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: { properties?: { resource?: { enum?: string[], anyOf?: Array<{ const?: string }> } } } }> } }>> } | undefined
-  const start = doc?.paths?.['/v1/exports']?.post
-  if (start === undefined || doc?.paths?.['/v1/jobs/{id}']?.get === undefined) return undefined
-  const resource = start.requestBody?.content?.['application/json']?.schema?.properties?.resource
-  const resources = resource?.enum ?? resource?.anyOf?.flatMap((option) => option.const === undefined ? [] : [option.const]) ?? []
-  return { resource: resources.includes('leases') ? 'leases' : resources[0] ?? 'leases' }
-}
-
-export function datasetPeriod (anchor: Date): string {
-  return new Date(Date.UTC(anchor.getUTCFullYear(), anchor.getUTCMonth() - 1, 1)).toISOString().slice(0, 7)
-}
 
 /** A client of its own agency (signed up once per dataset) that ignores every limit. */
 async function greedyClient (baseUrl: string, password: string, period: string): Promise<() => Target> {

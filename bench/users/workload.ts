@@ -178,3 +178,8 @@ export function classify (method: string, url: string): RequestType | undefined 
   if (path.startsWith('/v1/jobs/')) return 'job-status'
   return undefined
 }
+
+/** The dashboard period to ask for: the dataset is a snapshot at its anchor, so its last full month. */
+export function datasetPeriod (anchor: Date): string {
+  return new Date(Date.UTC(anchor.getUTCFullYear(), anchor.getUTCMonth() - 1, 1)).toISOString().slice(0, 7)
+}
