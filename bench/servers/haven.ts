@@ -35,6 +35,8 @@ export const BENCH_SETTINGS = {
   // configuration's scans) answers pings late, and shedding then would replace the figure
   // being measured by 503s. Down is still down.
   HEALTH_PROBE_TIMEOUT_MS: '30000',
+  // The unoptimised baseline's heap holds whole ledgers by design; shedding on it would hide them.
+  PRESSURE_MAX_HEAP_USED_BYTES: '0',
   SHUTDOWN_GRACE_MS: '5000'
 } as const
 
@@ -44,7 +46,9 @@ export async function startHaven (config: HavenConfig, target: HavenTarget): Pro
   const port = await freePort()
   return await startServer({
     name: `haven (${config})`,
-    args: ['server.ts'],
+    // Optimised as npm start runs it (its heap limits are part of what is measured); the
+    // unoptimised baseline computes from raw ledgers and needs Node's default, larger heap.
+    args: [...(config === 'optimised' ? deployedNodeOptions() : []), 'server.ts'],
     cwd: root,
     port,
     readyPath: '/health/ready',

@@ -18,6 +18,9 @@ export interface MemoryFigures {
   heapTotalPeakMB: number | null
   /** V8's young generation (both semi-spaces) at its largest */
   newSpacePeakMB: number | null
+  /** the event loop's highest mean delay and utilisation over half a second (what under-pressure sheds on) */
+  eventLoopDelayPeakMs: number | null
+  eventLoopUtilizationPeak: number | null
   /** false when the process was gone at the end of the phase (crash, OOM kill) */
   alive: boolean
 }
@@ -32,7 +35,7 @@ async function rss (pid: number): Promise<number | undefined> {
   return kb === undefined ? undefined : Number(kb) * 1024
 }
 
-interface Probe { heapUsed: number, heapTotal: number, newSpace: number }
+interface Probe { at: number, heapUsed: number, heapTotal: number, newSpace: number, eventLoopDelayMs: number, eventLoopUtilization: number }
 
 async function probe (file: string | undefined): Promise<Probe | undefined> {
   if (file === undefined) return undefined
@@ -47,7 +50,8 @@ async function probe (file: string | undefined): Promise<Probe | undefined> {
 export interface MemoryWatch { stop: () => Promise<MemoryFigures[]> }
 
 export function watchMemory (processes: WatchedProcess[]): MemoryWatch {
-  const peaks = processes.map(() => ({ rss: 0, heapUsed: 0, heapTotal: 0, newSpace: 0, probed: false }))
+  const startedAt = Date.now() + 500
+  const peaks = processes.map(() => ({ rss: 0, heapUsed: 0, heapTotal: 0, newSpace: 0, delay: 0, utilization: 0, lastAt: 0, probed: false }))
   const sample = async () => {
     await Promise.all(processes.map(async (p, i) => {
       const peak = peaks[i]!
@@ -58,6 +62,12 @@ export function watchMemory (processes: WatchedProcess[]): MemoryWatch {
       peak.heapUsed = Math.max(peak.heapUsed, figures.heapUsed)
       peak.heapTotal = Math.max(peak.heapTotal, figures.heapTotal)
       peak.newSpace = Math.max(peak.newSpace, figures.newSpace)
+      // A window counts once, and only if it fell within the phase.
+      if (figures.at > peak.lastAt && figures.at >= startedAt) {
+        peak.lastAt = figures.at
+        peak.delay = Math.max(peak.delay, figures.eventLoopDelayMs)
+        peak.utilization = Math.max(peak.utilization, figures.eventLoopUtilization)
+      }
     }))
   }
   void sample()
@@ -77,6 +87,8 @@ export function watchMemory (processes: WatchedProcess[]): MemoryWatch {
           heapUsedPeakMB: peak.probed ? mb(peak.heapUsed) : null,
           heapTotalPeakMB: peak.probed ? mb(peak.heapTotal) : null,
           newSpacePeakMB: peak.probed ? mb(peak.newSpace) : null,
+          eventLoopDelayPeakMs: peak.probed ? Math.round(peak.delay) : null,
+          eventLoopUtilizationPeak: peak.probed ? Math.round(peak.utilization * 100) / 100 : null,
           alive: end !== undefined
         }
       }))

@@ -40,10 +40,10 @@ function typeTable (byType: Partial<Record<RequestType, TypeFigures>>): string[]
 }
 
 function memoryTable (rows: Array<{ when: string, figures: MemoryFigures[] }>): string[] {
-  const lines = ['| when | process | RSS peak MB | RSS end MB | V8 heap used peak MB | V8 heap total peak MB | new space peak MB | alive |', '|---|---|--:|--:|--:|--:|--:|---|']
+  const lines = ['| when | process | RSS peak MB | RSS end MB | V8 heap used peak MB | V8 heap total peak MB | new space peak MB | loop delay peak ms | loop utilisation peak | alive |', '|---|---|--:|--:|--:|--:|--:|--:|--:|---|']
   const n = (value: number | null) => value === null ? '–' : String(value)
   for (const { when, figures } of rows) {
-    for (const f of figures) lines.push(`| ${when} | ${f.name} | ${f.rssPeakMB} | ${f.rssEndMB} | ${n(f.heapUsedPeakMB)} | ${n(f.heapTotalPeakMB)} | ${n(f.newSpacePeakMB)} | ${f.alive ? 'yes' : 'NO'} |`)
+    for (const f of figures) lines.push(`| ${when} | ${f.name} | ${f.rssPeakMB} | ${f.rssEndMB} | ${n(f.heapUsedPeakMB)} | ${n(f.heapTotalPeakMB)} | ${n(f.newSpacePeakMB)} | ${n(f.eventLoopDelayPeakMs)} | ${n(f.eventLoopUtilizationPeak)} | ${f.alive ? 'yes' : 'NO'} |`)
   }
   return lines
 }
@@ -89,7 +89,7 @@ export function renderUsers (report: UsersReport): string {
   const rows = [{ when: 'idle', figures: report.idleMemory }, ...report.phases.map((p) => ({ when: `${p.name} (${p.users} users)`, figures: p.memory }))]
   if (report.spike !== undefined) rows.push({ when: `spike (${report.spike.spikeUsers} users)`, figures: report.spike.memory })
   if (report.memoryBefore !== undefined) {
-    rows.unshift({ when: 'before: idle', figures: report.memoryBefore.idle }, { when: `before: ${report.memoryBefore.phase.name} (${report.memoryBefore.phase.users} users)`, figures: report.memoryBefore.phase.memory })
+    rows.unshift({ when: 'before: idle', figures: report.memoryBefore.idle }, { when: `${report.memoryBefore.phase.name} (${report.memoryBefore.phase.users} users)`, figures: report.memoryBefore.phase.memory })
   }
   out.push(...memoryTable(rows), '')
   if (report.memoryBefore !== undefined) out.push('"before": the same build with Node.js\'s default heap limits and the pool and cache sizes from before issue 12 (bench/servers/haven.ts BEFORE_SETTINGS); the rest: as `npm start` runs it.', '')

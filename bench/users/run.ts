@@ -92,6 +92,8 @@ async function greedyClient (baseUrl: string, password: string, period: string):
 }
 
 const IDLE_S = 5
+// The greedy client's requests per second: far above any per-user limit (RATE_LIMIT_MAX per minute).
+const GREEDY_RATE = 100
 
 async function idleMemory (processes: WatchedProcess[]): Promise<MemoryFigures[]> {
   const watch = watchMemory(processes)
@@ -195,7 +197,7 @@ async function main (): Promise<void> {
       const capacity = options.capacity === undefined ? undefined : await capacitySearch(session, options.capacity.from, options.capacity.to, options.capacity.stepS)
       const spiked = options.spike === undefined
         ? undefined
-        : await spike(session, await greedyClient(deployment.baseUrl, plan.password, period), options.users, 5, options.spike.durationS, 40)
+        : await spike(session, await greedyClient(deployment.baseUrl, plan.password, period), options.users, 5, options.spike.durationS, GREEDY_RATE)
 
       const report: UsersReport = {
         createdAt: new Date().toISOString(),
