@@ -11,9 +11,10 @@ import { ceilingNodeHttp } from './ceiling-node-http.ts'
 import { havenLive } from './haven-live.ts'
 import { propertiesDeepPage } from './properties-deep-page.ts'
 import { propertiesList } from './properties-list.ts'
+import { peerDashboard } from './peer-dashboard.ts'
 import type { Scenario } from './types.ts'
 
 export const SCENARIOS: readonly Scenario[] = [
   ceilingNodeHttp, ceilingFastify, havenLive, agencyGet, propertiesList, propertiesDeepPage, leasesGet, paymentsPost,
-  dashboardCached, dashboardCold, dashboardMixed
+  dashboardCached, peerDashboard, dashboardCold, dashboardMixed
 ]
