@@ -6,9 +6,10 @@ import pg from 'pg'
 import { Logger, runMigrations } from 'graphile-worker'
 import { applyIndexes, type IndexReport } from './mongo/apply.ts'
 import { indexes } from './mongo/indexes.ts'
+import { applyShardKeys, clusterIndexes, isShardedCluster, type ShardReport } from './mongo/shard.ts'
 import { applySqlMigrations } from './postgres/apply.ts'
 
-export interface MigrationReport { mongo: IndexReport, postgres: string[] }
+export interface MigrationReport { mongo: IndexReport, postgres: string[], sharding?: ShardReport }
 
 const silent = new Logger(() => () => undefined)
 
@@ -35,9 +36,12 @@ export interface MigrateOptions {
 }
 
 export async function migrate (db: Db, pool: pg.Pool, options: MigrateOptions = {}): Promise<MigrationReport> {
-  const mongo = options.unoptimised === true ? await dropSecondaryIndexes(db) : await applyIndexes(db, indexes)
+  const cluster = await isShardedCluster(db)
+  const mongo = options.unoptimised === true ? await dropSecondaryIndexes(db) : await applyIndexes(db, cluster ? clusterIndexes() : indexes)
+  // After the indexes: a shard key needs an index that starts with it.
+  const sharding = options.unoptimised === true ? undefined : await applyShardKeys(db, cluster)
   const postgres = await migratePostgres(pool)
-  return { mongo, postgres }
+  return { mongo, postgres, ...(sharding === undefined ? {} : { sharding }) }
 }
 
 async function dropSecondaryIndexes (db: Db): Promise<IndexReport> {

@@ -11,7 +11,7 @@ export interface IndexReport { created: string[], rebuilt: string[], unchanged: 
 const INDEX_OPTIONS_CONFLICT = new Set([85, 86])
 const NAMESPACE_NOT_FOUND = 26
 
-function nameOf (index: IndexDescription): string {
+export function nameOf (index: IndexDescription): string {
   return index.name ?? Object.entries(index.key).map(([field, dir]) => `${field}_${String(dir)}`).join('_')
 }
 
