@@ -52,7 +52,8 @@ export const ConfigSchema = Type.Object({
 
   PRESSURE_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 60, description: 'mean event-loop delay over a second; 0 disables (measured: see .env.example)' }),
   PRESSURE_MAX_EVENT_LOOP_UTILIZATION: Type.Number({ minimum: 0, maximum: 1, default: 0, description: '0 disables (the default: utilisation says busy, not slow)' }),
-  PRESSURE_MAX_HEAP_USED_BYTES: Type.Integer({ minimum: 0, default: 209_715_200, description: 'V8 heap in use; 0 disables (below the 256 MiB old-space limit of npm start)' }),
+  PRESSURE_MAX_HEAP_USED_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'V8 heap in use; 0 disables (PRESSURE_MAX_HEAP_FRACTION then applies)' }),
+  PRESSURE_MAX_HEAP_FRACTION: Type.Number({ minimum: 0, maximum: 1, default: 0.8, description: 'V8 heap in use as a share of its limit (npm start: 256 MiB old space); 0 disables' }),
   PRESSURE_MAX_RSS_BYTES: Type.Integer({ minimum: 0, default: 0, description: '0 disables' }),
   PRESSURE_RETRY_AFTER_S: Type.Integer({ minimum: 1, default: 10 }),
   HEALTH_CHECK_INTERVAL_MS: Milliseconds(2_000, 'how often dependencies are probed for load shedding'),

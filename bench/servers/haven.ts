@@ -36,7 +36,7 @@ export const BENCH_SETTINGS = {
   // being measured by 503s. Down is still down.
   HEALTH_PROBE_TIMEOUT_MS: '30000',
   // The unoptimised baseline's heap holds whole ledgers by design; shedding on it would hide them.
-  PRESSURE_MAX_HEAP_USED_BYTES: '0',
+  PRESSURE_MAX_HEAP_FRACTION: '0',
   SHUTDOWN_GRACE_MS: '5000'
 } as const
 

@@ -4,6 +4,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import underPressure from '@fastify/under-pressure'
+import v8 from 'node:v8'
 import { probeDependencies, requiredUp, type ProbeReport } from './dependency-probes.ts'
 
 declare module 'fastify' {
@@ -26,7 +27,8 @@ export default fp(async function pressure (fastify) {
     maxEventLoopUtilization: config.PRESSURE_MAX_EVENT_LOOP_UTILIZATION,
     // Utilisation over the last sample, not since start: a burst long past is not pressure now.
     eventLoopUtilizationMode: 'interval',
-    maxHeapUsedBytes: config.PRESSURE_MAX_HEAP_USED_BYTES,
+    // A share of the heap limit the process runs with (npm start sets it), unless bytes are given.
+    maxHeapUsedBytes: config.PRESSURE_MAX_HEAP_USED_BYTES || Math.floor(config.PRESSURE_MAX_HEAP_FRACTION * v8.getHeapStatistics().heap_size_limit),
     maxRssBytes: config.PRESSURE_MAX_RSS_BYTES,
     retryAfter: config.PRESSURE_RETRY_AFTER_S,
     // Without MongoDB or PostgreSQL the API can only fail slowly; shed at once instead.
