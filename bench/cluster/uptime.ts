@@ -17,7 +17,7 @@ import { redis } from '../../scripts/stack/redis.ts'
 import { ensureRunning, stopService, type Service } from '../../scripts/stack/service.ts'
 import { ensureVegeta } from '../../scripts/vegeta.ts'
 import { signIn, steady, type Session } from '../users/phases.ts'
-import { loadAccounts } from '../users/population.ts'
+import { ensureAccounts } from '../users/population.ts'
 import { detectExports } from '../users/exports.ts'
 import { datasetPeriod, VirtualUser } from '../users/workload.ts'
 import { restartOne } from './rolling.ts'
@@ -57,9 +57,9 @@ async function main (): Promise<void> {
 
   const state = await readClusterState()
   const secret = await clusterJwtSecret()
-  const mongo = new MongoClient(state.mongoUrl)
-  const accounts = await loadAccounts(mongo.db()).finally(() => mongo.close())
   const plan = scalePlan(values.scale, Number(values.seed))
+  const mongo = new MongoClient(state.mongoUrl)
+  const accounts = await ensureAccounts(mongo.db(), state.balancerUrl, plan.password, users, log).finally(() => mongo.close())
   const workload = { baseUrl: state.balancerUrl, password: plan.password, period: datasetPeriod(plan.anchor), exports: await detectExports(state.balancerUrl), runId: `up${Date.now().toString(36)}` }
   const session: Session = { vegeta: await ensureVegeta(), workload, users: Array.from({ length: users }, (_, i) => new VirtualUser(i, accounts[i % accounts.length]!)), processes: [], log }
   await signIn(session, users)

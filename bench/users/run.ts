@@ -26,10 +26,10 @@ import { killAll, type ServerProcess } from '../servers/process.ts'
 import { stopAttacks } from './attack.ts'
 import { watchMemory, type MemoryFigures, type WatchedProcess } from './memory.ts'
 import { capacitySearch, signIn, spike, steady, type Session } from './phases.ts'
-import { loadAccounts } from './population.ts'
+import { ensureAccounts, type loadAccounts } from './population.ts'
 import { writeUsersReport, type UsersReport } from './report.ts'
 import { detectExports } from './exports.ts'
-import { datasetPeriod, THINK_TIME_S, VirtualUser, type Target, type WorkloadOptions } from './workload.ts'
+import { datasetPeriod, THINK_TIME_S, VirtualUser, type Account, type Target, type WorkloadOptions } from './workload.ts'
 
 const log = (message: string) => process.stderr.write(`bench:users: ${message}\n`)
 
@@ -166,18 +166,20 @@ async function main (): Promise<void> {
         await pool.end()
       }
     }
-    const accounts = await loadAccounts(db)
     const period = datasetPeriod(plan.anchor)
     const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`
     const maxUsers = Math.max(options.users * (options.spike === undefined ? 1 : 5), options.capacity?.to ?? 0)
-    const newUsers = () => Array.from({ length: maxUsers }, (_, i) => new VirtualUser(i, accounts[i % accounts.length]!))
+    // Through whichever server comes first (the cluster's balancer, or this run's first deployment).
+    let accounts: Awaited<ReturnType<typeof loadAccounts>> | undefined
+    const cast = async (baseUrl: string) => (accounts ??= await ensureAccounts(db, baseUrl, plan.password, maxUsers, log))
+    const newUsers = (cast: Account[]) => Array.from({ length: maxUsers }, (_, i) => new VirtualUser(i, cast[i % cast.length]!))
 
     let memoryBefore: UsersReport['memoryBefore']
     if (options.memoryBefore) {
       const before = await startDeployment(mongoUrl, urls!, 'node-defaults', probeDir)
       try {
         const workload: WorkloadOptions = { baseUrl: before.baseUrl, password: plan.password, period, exports: await detectExports(before.baseUrl), runId: `${runId}b` }
-        const session: Session = { vegeta, workload, users: newUsers(), processes: before.processes, log }
+        const session: Session = { vegeta, workload, users: newUsers(await cast(before.baseUrl)), processes: before.processes, log }
         const idle = await idleMemory(before.processes)
         memoryBefore = { idle, phase: await steady(session, 'before: steady', options.users, options.durationS) }
       } finally {
@@ -190,7 +192,7 @@ async function main (): Promise<void> {
       const exports = await detectExports(deployment.baseUrl)
       log(`exports ${exports === undefined ? 'off: the server has no POST /v1/exports and GET /v1/jobs/:id' : `on (${exports.resource})`}`)
       const workload: WorkloadOptions = { baseUrl: deployment.baseUrl, password: plan.password, period, exports, runId }
-      const session: Session = { vegeta, workload, users: newUsers(), processes: deployment.processes, log }
+      const session: Session = { vegeta, workload, users: newUsers(await cast(deployment.baseUrl)), processes: deployment.processes, log }
       const idle = await idleMemory(deployment.processes)
       const signedIn = await signIn(session, options.users)
       const phases = [await steady(session, 'steady', options.users, options.durationS)]
@@ -209,7 +211,7 @@ async function main (): Promise<void> {
         target: deployment.target,
         thinkTimeS: THINK_TIME_S,
         exports: exports?.resource ?? null,
-        accounts: accounts.length,
+        accounts: (await cast(deployment.baseUrl)).length,
         login: signedIn.byType(),
         idleMemory: idle,
         phases,

@@ -91,6 +91,8 @@ export class VirtualUser {
   constructor (id: number, account: Account) {
     this.id = id
     this.account = account
+    // Users start at different points of the loop, so every second carries the whole mix.
+    this.step = id % LOOP.length
   }
 
   /** The step this VU takes next, and what it sends. */
