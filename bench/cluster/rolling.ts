@@ -8,17 +8,11 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
-import { MongoClient } from 'mongodb'
-import { clusterJwtSecret } from '../../scripts/cluster.ts'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { startProcess, stopProcess, waitReady, isAlive } from '../../scripts/cluster/processes.ts'
-import { readClusterState, writeClusterState, type ClusterProcess, type ClusterState } from '../../scripts/cluster/state.ts'
-import { scalePlan, isScale } from '../../scripts/seed/plan.ts'
-import { ensureVegeta } from '../../scripts/vegeta.ts'
-import { steady, signIn, type Session } from '../users/phases.ts'
-import { ensureAccounts } from '../users/population.ts'
-import { detectExports } from '../users/exports.ts'
-import { datasetPeriod, VirtualUser } from '../users/workload.ts'
-import { writeFile, mkdir } from 'node:fs/promises'
+import { writeClusterState, type ClusterProcess, type ClusterState } from '../../scripts/cluster/state.ts'
+import { steady } from '../users/phases.ts'
+import { clusterSession } from './session.ts'
 
 const log = (message: string) => process.stderr.write(`bench:rolling: ${message}\n`)
 
@@ -106,16 +100,8 @@ export async function feedJobs (databaseUrl: string, perSecond: number, signal: 
 
 async function main (): Promise<void> {
   const { values } = parseArgs({ args: process.argv.slice(2), options: { users: { type: 'string', default: '100' }, scale: { type: 'string', default: 'S' }, seed: { type: 'string', default: '1' }, out: { type: 'string' } } })
-  if (!isScale(values.scale)) throw new Error('--scale must be the cluster\'s: XS, S, M or L')
   const users = Number(values.users)
-  const state = await readClusterState()
-  const secret = await clusterJwtSecret()
-  const plan = scalePlan(values.scale, Number(values.seed))
-  const mongo = new MongoClient(state.mongoUrl)
-  const accounts = await ensureAccounts(mongo.db(), state.balancerUrl, plan.password, users, log).finally(() => mongo.close())
-  const workload = { baseUrl: state.balancerUrl, password: plan.password, period: datasetPeriod(plan.anchor), exports: await detectExports(state.balancerUrl), runId: `roll${Date.now().toString(36)}` }
-  const session: Session = { vegeta: await ensureVegeta(), workload, users: Array.from({ length: users }, (_, i) => new VirtualUser(i, accounts[i % accounts.length]!)), processes: [], log }
-  await signIn(session, users)
+  const { state, secret, session } = await clusterSession(values.scale, Number(values.seed), users, 'roll', log)
 
   const order = [...state.processes.filter((p) => p.role === 'api'), ...state.processes.filter((p) => p.role === 'worker')]
   // Long enough for every restart: each takes the drain (5 s), its exit and a new start.

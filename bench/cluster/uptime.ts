@@ -7,20 +7,13 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { MongoClient } from 'mongodb'
-import { clusterJwtSecret } from '../../scripts/cluster.ts'
-import { readClusterState } from '../../scripts/cluster/state.ts'
-import { isScale, scalePlan } from '../../scripts/seed/plan.ts'
 import { postgres } from '../../scripts/stack/postgres.ts'
 import { stackLayout } from '../../scripts/stack/profile.ts'
 import { redis } from '../../scripts/stack/redis.ts'
 import { ensureRunning, stopService, type Service } from '../../scripts/stack/service.ts'
-import { ensureVegeta } from '../../scripts/vegeta.ts'
-import { signIn, steady, type Session } from '../users/phases.ts'
-import { ensureAccounts } from '../users/population.ts'
-import { detectExports } from '../users/exports.ts'
-import { datasetPeriod, VirtualUser } from '../users/workload.ts'
+import { steady } from '../users/phases.ts'
 import { restartOne } from './rolling.ts'
+import { clusterSession } from './session.ts'
 
 const log = (message: string) => process.stderr.write(`bench:uptime: ${message}\n`)
 
@@ -48,21 +41,13 @@ async function main (): Promise<void> {
       out: { type: 'string' }
     }
   })
-  if (!isScale(values.scale)) throw new Error('--scale must be the cluster\'s: XS, S, M or L')
   const users = Number(values.users)
   const durationS = Number(values.duration)
   const everyS = Number(values['fault-every'])
   const downS = Number(values.down)
   if (![users, durationS, everyS, downS].every((n) => Number.isInteger(n) && n > 0) || durationS > 4 * 3600) throw new Error('--users, --duration (≤ 4 h), --fault-every and --down are positive integers')
 
-  const state = await readClusterState()
-  const secret = await clusterJwtSecret()
-  const plan = scalePlan(values.scale, Number(values.seed))
-  const mongo = new MongoClient(state.mongoUrl)
-  const accounts = await ensureAccounts(mongo.db(), state.balancerUrl, plan.password, users, log).finally(() => mongo.close())
-  const workload = { baseUrl: state.balancerUrl, password: plan.password, period: datasetPeriod(plan.anchor), exports: await detectExports(state.balancerUrl), runId: `up${Date.now().toString(36)}` }
-  const session: Session = { vegeta: await ensureVegeta(), workload, users: Array.from({ length: users }, (_, i) => new VirtualUser(i, accounts[i % accounts.length]!)), processes: [], log }
-  await signIn(session, users)
+  const { state, secret, session } = await clusterSession(values.scale, Number(values.seed), users, 'up', log)
 
   const faults: FaultRecord[] = []
   const schedule: Array<{ name: string, run: () => Promise<string> }> = [

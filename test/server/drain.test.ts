@@ -3,21 +3,13 @@
 // SHUTDOWN_DRAIN_MS does the process close and exit 0.
 import { test } from 'tap'
 import { spawn } from 'node:child_process'
-import net from 'node:net'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { testContext } from '../helper.ts'
+import { freePort } from '../../bench/servers/process.ts'
 
 const root = path.resolve(import.meta.dirname, '..', '..')
 const DRAIN_MS = 1_500
-
-async function freePort (): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 test('SIGTERM: readiness false first, requests still served with Connection: close, exit 0 after the drain', async (t) => {
   const context = await testContext(t)

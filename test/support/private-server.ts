@@ -4,9 +4,9 @@
 // them in parallel. The folder goes when the test ends, with the server.
 import type { Test } from 'tap'
 import { mkdtemp, rm } from 'node:fs/promises'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { freePort } from '../../bench/servers/process.ts'
 import { mongo } from '../../scripts/stack/mongo.ts'
 import { postgres } from '../../scripts/stack/postgres.ts'
 import { cacheDir, type Profile, type StackLayout } from '../../scripts/stack/profile.ts'
@@ -18,14 +18,6 @@ export interface PrivateServer {
   url: string
   stop: () => Promise<void>
   start: () => Promise<void>
-}
-
-async function freePort (): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 const SERVICES = { redis, postgres, mongo } satisfies Record<string, Service>
