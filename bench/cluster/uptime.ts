@@ -66,9 +66,12 @@ async function main (): Promise<void> {
   const startedAt = Date.now()
   const load = steady(session, 'uptime', users, durationS)
   const faulting = (async () => {
+    // On a fixed schedule from the start (a fault's own duration does not push the next one back),
+    // none in the last half interval, whose effects the run would not see.
     for (let i = 0; ; i++) {
-      await sleep(everyS * 1000)
-      if (Date.now() + everyS * 1000 / 2 > startedAt + durationS * 1000) return
+      const due = startedAt + (i + 1) * everyS * 1000
+      if (due + everyS * 1000 / 2 > startedAt + durationS * 1000) return
+      await sleep(Math.max(0, due - Date.now()))
       const fault = schedule[i % schedule.length]!
       const at = Date.now()
       log(`${fault.name} at ${Math.round((at - startedAt) / 1000)} s`)

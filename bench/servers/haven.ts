@@ -81,7 +81,10 @@ export async function startCeiling (file: 'ceiling-node-http.ts' | 'ceiling-fast
 
 // --- whole deployments (users workload, cluster) ------------------------------------
 
-/** How a process's runtime is set: as `npm start` runs it (deployed), or Node's defaults (before issue 12). */
+/**
+ * How a process's runtime is set: as `npm start` runs it (deployed), or with Node's defaults, as
+ * before issue 12 (the only memory change: the pools and caches were bounded already).
+ */
 export type Runtime = 'deployed' | 'node-defaults'
 
 /** node's options in package.json's start script: the runtime limits production runs with, in one place. */
@@ -105,9 +108,6 @@ export const DEPLOYED_SETTINGS = {
   // A user signs in once per run, and runs (capacity search, uptime) outlast 15 minutes.
   ACCESS_TOKEN_TTL_S: '86400'
 } as const
-
-/** The settings of a process before issue 12's memory work, for the before/after comparison. */
-export const BEFORE_SETTINGS = { MONGODB_MAX_POOL_SIZE: '50', CACHE_L1_MAX: '5000' } as const
 
 export interface RoleOptions {
   role: 'api' | 'worker' | 'all'
@@ -133,7 +133,6 @@ export async function startHavenRole (options: RoleOptions): Promise<ServerProce
     env: {
       PATH: process.env.PATH,
       ...DEPLOYED_SETTINGS,
-      ...(options.runtime === 'node-defaults' ? BEFORE_SETTINGS : {}),
       HAVEN_ROLE: options.role,
       HOST: '127.0.0.1',
       PORT: String(port),

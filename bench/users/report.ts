@@ -92,7 +92,7 @@ export function renderUsers (report: UsersReport): string {
     rows.unshift({ when: 'before: idle', figures: report.memoryBefore.idle }, { when: `${report.memoryBefore.phase.name} (${report.memoryBefore.phase.users} users)`, figures: report.memoryBefore.phase.memory })
   }
   out.push(...memoryTable(rows), '')
-  if (report.memoryBefore !== undefined) out.push('"before": the same build with Node.js\'s default heap limits and the pool and cache sizes from before issue 12 (bench/servers/haven.ts BEFORE_SETTINGS); the rest: as `npm start` runs it.', '')
+  if (report.memoryBefore !== undefined) out.push('"before": the same build with Node.js\'s default heap limits, as before issue 12; the rest: as `npm start` runs it.', '')
   return `${out.join('\n')}\n`
 }
 
