@@ -34,7 +34,7 @@ import { datasetPeriod, THINK_TIME_S, VirtualUser, type Account, type Target, ty
 const log = (message: string) => process.stderr.write(`bench:users: ${message}\n`)
 
 export const USAGE = `usage: npm run bench:users -- [--scale XS|S|M|L] [--users N] [--duration S] [--capacity] [--capacity-from N] [--capacity-to N]
-                           [--capacity-step S] [--spike] [--spike-duration S] [--memory-before] [--cluster] [--seed N] [--out DIR]`
+                           [--capacity-step S] [--spike] [--spike-duration S] [--memory-before] [--cluster] [--seed N] [--database NAME] [--out DIR]`
 
 function integer (name: string, value: string | undefined, fallback: number, max = 100_000): number {
   if (value === undefined) return fallback
@@ -59,6 +59,7 @@ export function parseUsersOptions (argv: string[]) {
       'memory-before': { type: 'boolean', default: false },
       cluster: { type: 'boolean', default: false },
       seed: { type: 'string' },
+      database: { type: 'string' },
       out: { type: 'string' }
     }
   })
@@ -74,6 +75,8 @@ export function parseUsersOptions (argv: string[]) {
     memoryBefore: values['memory-before'],
     cluster: values.cluster,
     seed: integer('seed', values.seed, 1, 2 ** 31 - 1),
+    /** the dataset's database; default bench_<scale>_<seed> */
+    database: values.database,
     outDir: path.resolve(values.out ?? path.join(import.meta.dirname, '..', 'results'))
   }
 }
@@ -111,7 +114,7 @@ interface Deployment {
 
 /** One API process and one worker, as deployed (or with Node's defaults, for the before figures). */
 async function startDeployment (mongoUrl: string, urls: Awaited<ReturnType<typeof benchStackUp>>, runtime: Runtime, probeDir: string): Promise<Deployment> {
-  const target = { urls, mongoUrl, redisKeyPrefix: `users:${new URL(mongoUrl).pathname.slice(1)}:` }
+  const target = { urls, mongoUrl, redisKeyPrefix: process.env.REDIS_KEY_PREFIX ?? `users:${new URL(mongoUrl).pathname.slice(1)}:` }
   const jwtSecret = randomBytes(32).toString('base64url')
   const servers: ServerProcess[] = []
   const processes: WatchedProcess[] = []
@@ -150,7 +153,7 @@ async function main (): Promise<void> {
     }
   } else {
     urls = await benchStackUp(options.scale)
-    mongoUrl = withDatabase(urls.MONGODB_URL, datasetDatabase(options.scale, options.seed))
+    mongoUrl = withDatabase(urls.MONGODB_URL, options.database ?? datasetDatabase(options.scale, options.seed))
   }
   const client = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 5_000 })
   const started = Date.now()
