@@ -33,7 +33,7 @@ test('a VU loops through the documented mix; the export steps join every 5th loo
   t.same(JSON.parse(Buffer.from(exportLoop[9]!.target.body!, 'base64').toString()), { resource: 'leases', format: 'csv' })
 
   withExports.learn('export-start', 202, {}, '/v1/jobs/42')
-  for (let i = 0; i < 9 * EXPORT_EVERY; i++) withExports.next(options({ resource: 'leases' }))
+  for (let i = 0; i < 9 * (EXPORT_EVERY - 1); i++) withExports.next(options({ resource: 'leases' }))
   const polls = Array.from({ length: 12 }, () => withExports.next(options({ resource: 'leases' }))).slice(10)
   t.same(polls.map((step) => [step.type, step.target.url]), [['job-status', 'http://127.0.0.1:1/v1/jobs/42'], ['job-status', 'http://127.0.0.1:1/v1/jobs/42']], 'then polls its Location')
 })
