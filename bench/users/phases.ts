@@ -101,6 +101,8 @@ export async function steady (session: Session, name: string, users: number, dur
 export interface CapacityReport {
   /** the highest user count whose run stayed within the bounds; 0 when none did */
   capacity: number
+  /** no step left the bounds up to the search's upper end: the capacity is at least that */
+  reachedLimit: boolean
   steps: Array<{ users: number, verdict: Verdict }>
 }
 
@@ -126,7 +128,7 @@ export async function capacitySearch (session: Session, from: number, to: number
     if (await tryUsers(middle)) pass = middle
     else fail = middle
   }
-  return { capacity: pass, steps }
+  return { capacity: pass, reachedLimit: fail === 0, steps }
 }
 
 export interface SpikeReport {

@@ -71,7 +71,7 @@ export function renderUsers (report: UsersReport): string {
     out.push(scanNote(phase), '')
   }
   if (report.capacity !== undefined) {
-    out.push(`### Capacity: ${report.capacity.capacity} users`, '', '| users | reads p99 ms | writes p99 ms | errors | within bounds |', '|--:|--:|--:|--:|---|')
+    out.push(`### Capacity: ${report.capacity.reachedLimit ? 'at least ' : ''}${report.capacity.capacity} users${report.capacity.reachedLimit ? ' (no step left the bounds; raise --capacity-to)' : ''}`, '', '| users | reads p99 ms | writes p99 ms | errors | within bounds |', '|--:|--:|--:|--:|---|')
     for (const step of report.capacity.steps) out.push(`| ${step.users} | ${step.verdict.readP99} | ${step.verdict.writeP99} | ${step.verdict.unplannedErrors} | ${step.verdict.withinBounds ? 'yes' : 'no'} |`)
     out.push('')
   }
