@@ -3,7 +3,8 @@
 // turn gets SIGTERM and is started again once it exited; then each worker, with jobs queued
 // for it. Checks, per process: readiness turned false before anything else, HAProxy took it out
 // of rotation before it exited, it exited by itself; overall: 0 failed requests, and once the
-// workers are back and idle, no job is left locked.
+// workers are back and idle, no job is left locked. Before the load, a payment through the
+// balancer must show on both API processes' dashboards (cache invalidation across instances).
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -12,6 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { startProcess, stopProcess, waitReady, isAlive } from '../../scripts/cluster/processes.ts'
 import { writeClusterState, type ClusterProcess, type ClusterState } from '../../scripts/cluster/state.ts'
 import { steady } from '../users/phases.ts'
+import { checkInvalidation } from './invalidation.ts'
 import { clusterSession } from './session.ts'
 
 const log = (message: string) => process.stderr.write(`bench:rolling: ${message}\n`)
@@ -102,6 +104,8 @@ async function main (): Promise<void> {
   const { values } = parseArgs({ args: process.argv.slice(2), options: { users: { type: 'string', default: '100' }, scale: { type: 'string', default: 'S' }, seed: { type: 'string', default: '1' }, out: { type: 'string' } } })
   const users = Number(values.users)
   const { state, secret, session } = await clusterSession(values.scale, Number(values.seed), users, 'roll', log)
+  const invalidation = await checkInvalidation(state, session.users[0]!.account, session.workload.password, session.workload.period)
+  log(`a payment through the balancer showed on each API process's dashboard after ${JSON.stringify(invalidation.seenAfterMs)} ms`)
 
   const order = [...state.processes.filter((p) => p.role === 'api'), ...state.processes.filter((p) => p.role === 'worker')]
   // Long enough for every restart: each takes the drain (5 s), its exit and a new start.
@@ -131,8 +135,8 @@ async function main (): Promise<void> {
   const failed = Object.values(phase.byType).reduce((sum, f) => sum + f.errors + f.shed + f.limited, 0)
   const apiOk = restarts.filter((r) => order.find((p) => p.name === r.name)?.role === 'api')
     .every((r) => r.readinessFalseMs !== null && r.balancerDownMs !== null && r.readinessFalseMs <= r.balancerDownMs && r.balancerDownMs < r.exitMs && r.exitedByItself)
-  const passed = failed === 0 && apiOk && restarts.every((r) => r.exitedByItself) && queue.locked === 0 && queue.queued === 0
-  const report = { createdAt: new Date().toISOString(), users, durationS, restarts, requests: phase.byType, failedRequests: failed, jobsQueued: added, jobsLeft: queue, passed }
+  const passed = invalidation.passed && failed === 0 && apiOk && restarts.every((r) => r.exitedByItself) && queue.locked === 0 && queue.queued === 0
+  const report = { createdAt: new Date().toISOString(), users, durationS, invalidation, restarts, requests: phase.byType, failedRequests: failed, jobsQueued: added, jobsLeft: queue, passed }
   const outDir = path.resolve(values.out ?? path.join(import.meta.dirname, '..', 'results'))
   await mkdir(outDir, { recursive: true })
   await writeFile(path.join(outDir, 'rolling-latest.json'), `${JSON.stringify(report, null, 2)}\n`)
