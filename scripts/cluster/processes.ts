@@ -33,7 +33,7 @@ export async function waitReady (port: number, timeoutMs = READY_TIMEOUT_MS, pid
   for (;;) {
     const status = await fetch(`http://127.0.0.1:${port}/health/ready`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.status, () => 0)
     if (status === 200) return
-    if (pid !== undefined && !isAlive(pid)) throw new Error(`the process on port ${port} exited before it was ready; see ${logFile(String(port))}`)
+    if (pid !== undefined && !isAlive(pid)) throw new Error(`the process for port ${port} exited before it was ready; see its log in ${path.join(CLUSTER_DIR, 'logs')}`)
     if (Date.now() > deadline) throw new Error(`127.0.0.1:${port} was not ready within ${timeoutMs / 1000} s (last status ${status})`)
     await sleep(200)
   }
