@@ -26,7 +26,9 @@ test('PostgreSQL restarted mid-run: 0 jobs lost, reads unaffected, enqueueing an
   }
   const context = await testContext(t)
   const app = await context.build({
-    env: { DATABASE_URL: postgres.url, HAVEN_ROLE: 'all', WORKER_POLL_INTERVAL_MS: '200', PG_CONNECT_TIMEOUT_MS: '1000', HEALTH_CHECK_INTERVAL_MS: '300' },
+    // The worker's connections (one per concurrent job, the LISTEN client) and the probes share
+    // the pool: the test helper's 4 would starve the listener on a busy machine.
+    env: { DATABASE_URL: postgres.url, HAVEN_ROLE: 'all', WORKER_POLL_INTERVAL_MS: '200', WORKER_CONCURRENCY: '2', PG_POOL_MAX: '10', HEALTH_CHECK_INTERVAL_MS: '300' },
     jobs: { tasks: { 'fault-record': record }, crontab: '' }
   })
   const owner = await signup(app)
