@@ -31,7 +31,7 @@ export default fp(async function pressure (fastify) {
     maxHeapUsedBytes: config.PRESSURE_MAX_HEAP_USED_BYTES || Math.floor(config.PRESSURE_MAX_HEAP_FRACTION * v8.getHeapStatistics().heap_size_limit),
     maxRssBytes: config.PRESSURE_MAX_RSS_BYTES,
     retryAfter: config.PRESSURE_RETRY_AFTER_S,
-    // Without MongoDB or PostgreSQL the API can only fail slowly; shed at once instead.
+    // Without MongoDB (a worker: without PostgreSQL) the instance can only fail slowly; shed at once instead.
     // Two failed probes in a row, not one: a single slow ping under a burst of load
     // is not an outage, and shedding on it would turn the burst into errors.
     healthCheck: async () => {
