@@ -31,7 +31,7 @@ export const ConfigSchema = Type.Object({
   MONGODB_MAX_POOL_SIZE: Type.Integer({ minimum: 1, default: 50 }),
   MONGODB_MIN_POOL_SIZE: Type.Integer({ minimum: 0, default: 0 }),
   MONGODB_QUERY_TIMEOUT_MS: Milliseconds(5_000, 'maxTimeMS on every operation'),
-  MONGODB_SERVER_SELECTION_TIMEOUT_MS: Milliseconds(2_000, 'how long an operation waits for a reachable server'),
+  MONGODB_SERVER_SELECTION_TIMEOUT_MS: Milliseconds(1_500, 'how long an operation waits for a reachable server; below 2 s, so a request during an outage answers 503 within 2 s'),
   MONGODB_CONNECT_TIMEOUT_MS: Milliseconds(2_000, 'TCP + handshake limit'),
   MONGODB_WAIT_QUEUE_TIMEOUT_MS: Milliseconds(2_000, 'how long an operation waits for a pooled connection'),
   MONGODB_SLOW_QUERY_MS: Milliseconds(500, 'commands slower than this are logged by shape'),
@@ -56,9 +56,10 @@ export const ConfigSchema = Type.Object({
   RATE_LIMIT_WINDOW_MS: Milliseconds(60_000, 'rate-limit window'),
   RATE_LIMIT_AGENCY_MAX: Type.Integer({ minimum: 1, default: 5_000, description: 'requests per RATE_LIMIT_WINDOW_MS of all of an agency\'s users together' }),
 
-  PRESSURE_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1_000, description: '0 disables' }),
-  PRESSURE_MAX_EVENT_LOOP_UTILIZATION: Type.Number({ minimum: 0, maximum: 1, default: 0.98, description: '0 disables' }),
-  PRESSURE_MAX_HEAP_USED_BYTES: Type.Integer({ minimum: 0, default: 0, description: '0 disables' }),
+  PRESSURE_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 60, description: 'mean event-loop delay over a second; 0 disables (measured: see .env.example)' }),
+  PRESSURE_MAX_EVENT_LOOP_UTILIZATION: Type.Number({ minimum: 0, maximum: 1, default: 0, description: '0 disables (the default: utilisation says busy, not slow)' }),
+  PRESSURE_MAX_HEAP_USED_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'V8 heap in use; 0 disables (PRESSURE_MAX_HEAP_FRACTION then applies)' }),
+  PRESSURE_MAX_HEAP_FRACTION: Type.Number({ minimum: 0, maximum: 1, default: 0.8, description: 'V8 heap in use as a share of its limit (npm start: 256 MiB old space); 0 disables' }),
   PRESSURE_MAX_RSS_BYTES: Type.Integer({ minimum: 0, default: 0, description: '0 disables' }),
   PRESSURE_RETRY_AFTER_S: Type.Integer({ minimum: 1, default: 10 }),
   HEALTH_CHECK_INTERVAL_MS: Milliseconds(2_000, 'how often dependencies are probed for load shedding'),
@@ -118,7 +119,10 @@ export const ConfigSchema = Type.Object({
   WEBHOOK_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 25, default: 10, description: 'delivery attempts of one webhook event' }),
   WEBHOOK_ALLOW_PRIVATE_URLS: Type.Boolean({ default: false, description: 'development and tests only: webhook URLs may be http:// and point at loopback, link-local or private addresses' }),
   WORKER_HEARTBEAT_INTERVAL_MS: Milliseconds(10_000, 'how often a worker process records that it is alive'),
-  WORKER_DEAD_AFTER_MS: Milliseconds(60_000, 'jobs locked by a worker silent for longer are unlocked and retried')
+  WORKER_DEAD_AFTER_MS: Milliseconds(60_000, 'jobs locked by a worker silent for longer are unlocked and retried'),
+
+  // --- scale-out (issue 12) ---
+  SHUTDOWN_DRAIN_MS: Type.Integer({ minimum: 0, default: 5_000, description: 'on SIGTERM, readiness is false this long before the app closes, so the load balancer stops sending (0: close at once)' })
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>

@@ -6,8 +6,11 @@
 // Reports go to bench/results (see report/write.ts). Ctrl-C stops everything it started.
 // MONGODB_URL, DATABASE_URL and REDIS_URL (and REDIS_KEY_PREFIX) in the environment replace the
 // bench stack's servers, as for npm run seed.
-import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import jwt from 'jsonwebtoken'
 import { MongoClient, type Db } from 'mongodb'
 import type pg from 'pg'
 import { migrate, migrationPool } from '../migrations/index.ts'
@@ -23,9 +26,11 @@ import { withDatabase } from '../test/support/databases.ts'
 import { measure, stopLoad, type LoadSettings } from './load.ts'
 import { parseOptions, type BenchOptions } from './options.ts'
 import type { BenchReport, BenchRun } from './report/contract.ts'
+import { gitCommit, mongoServer } from './report/facts.ts'
 import { describeMachine, writeReport } from './report/write.ts'
 import type { Scenario, Target, WorkerHandle } from './scenarios/types.ts'
-import { startCeiling, startHaven, type HavenConfig } from './servers/haven.ts'
+import { startCeiling, startHaven, startPeer, type HavenConfig } from './servers/haven.ts'
+import { datasetMonth } from './scenarios/dashboard-cached.ts'
 import { killAll, type ServerProcess } from './servers/process.ts'
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`)
@@ -48,22 +53,6 @@ process.on('SIGTERM', onSignal)
 process.on('exit', killAll)
 
 // --- facts for the report ----------------------------------------------------------------
-function gitCommit (): string {
-  try {
-    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== ''
-    return dirty ? `${sha}-dirty` : sha
-  } catch {
-    return 'unknown'
-  }
-}
-
-async function mongoServer (db: Db): Promise<BenchReport['mongodb']> {
-  const info = await db.admin().command({ buildInfo: 1 })
-  // mongo-java-server answers buildInfo with a version only; MongoDB always adds its gitVersion.
-  return { server: typeof info.gitVersion === 'string' ? 'MongoDB' : 'mongo-java-server', version: String(info.version) }
-}
-
 /** The bench stack's MongoDB process, when this machine runs it (its CPU goes in the report). */
 async function localMongoPid (): Promise<number | undefined> {
   if (process.env.MONGODB_URL !== undefined) return undefined
@@ -76,6 +65,8 @@ interface Session {
   plan: SeedPlan
   mongoPid: number | undefined
   runs: BenchRun[]
+  /** the dashboard body optimised Haven served, for the peer to serve the same */
+  dashboardBody?: string
 }
 
 function targetFor (server: ServerProcess, plan: SeedPlan, auth: Record<string, string>, opsToken = '', worker: WorkerHandle | null = null): Target {
@@ -161,15 +152,18 @@ async function withServer (start: () => Promise<ServerProcess>, use: (server: Se
 
 async function runCeilings (session: Session): Promise<void> {
   for (const scenario of session.options.scenarios) {
-    if (scenario.server === 'haven') continue
+    if (scenario.server === 'haven' || scenario.server === 'peer-express') continue
     const file = scenario.server === 'ceiling-node-http' ? 'ceiling-node-http.ts' : 'ceiling-fastify.ts'
     await withServer(() => startCeiling(file), (server) => drive(session, server, scenario, 'baseline', targetFor(server, session.plan, {})))
   }
 }
 
+const wantsPeer = (session: Session) => session.options.scenarios.some((s) => s.server === 'peer-express')
+
 async function runHaven (session: Session, config: HavenConfig, db: Db, pool: pg.Pool, urls: StackUrls, mongoUrl: string): Promise<void> {
   const scenarios = session.options.scenarios.filter((s) => s.server === 'haven')
-  if (scenarios.length === 0) return
+  const capture = config === 'optimised' && wantsPeer(session)
+  if (scenarios.length === 0 && !capture) return
   log(`${config}: ${config === 'unoptimised' ? 'dropping the secondary indexes' : 'applying the indexes'}`)
   await migrate(db, pool, { unoptimised: config === 'unoptimised' })
   const opsToken = randomBytes(32).toString('base64url')
@@ -193,11 +187,36 @@ async function runHaven (session: Session, config: HavenConfig, db: Db, pool: pg
         }
     try {
       const target = targetFor(server, session.plan, { authorization: `Bearer ${tokens.accessToken}` }, opsToken, handle)
+      if (capture) {
+        const response = await fetch(`${server.baseUrl}/v1/dashboard?period=${datasetMonth(target)}`, { headers: target.auth })
+        session.dashboardBody = await response.text()
+      }
       for (const scenario of scenarios) await drive(session, server, scenario, config, target)
     } finally {
       await worker?.stop()
     }
   })
+}
+
+/** The peer serves the body optimised Haven served, behind a token it can verify. */
+async function runPeer (session: Session, urls: StackUrls, redisKeyPrefix: string): Promise<void> {
+  const scenarios = session.options.scenarios.filter((s) => s.server === 'peer-express')
+  if (scenarios.length === 0) return
+  if (session.dashboardBody === undefined) throw new Error('the peer needs the dashboard body Haven served')
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'haven-peer-'))
+  try {
+    const bodyFile = path.join(dir, 'dashboard.json')
+    await writeFile(bodyFile, session.dashboardBody)
+    const secret = randomBytes(32).toString('base64url')
+    const agency = session.plan.agencies[0]!
+    const token = jwt.sign({ sub: agency.id.toHexString(), agency: agency.id.toHexString(), role: 'owner' }, secret, { algorithm: 'HS256', issuer: 'haven-api', expiresIn: '1d' })
+    await withServer(() => startPeer({ urls, redisKeyPrefix }, secret, bodyFile), async (server) => {
+      const target = targetFor(server, session.plan, { authorization: `Bearer ${token}` })
+      for (const scenario of scenarios) await drive(session, server, scenario, 'baseline', target)
+    })
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
 }
 
 async function main (): Promise<void> {
@@ -223,6 +242,7 @@ async function main (): Promise<void> {
       await runHaven(session, 'metrics-only', db, pool, urls, mongoUrl)
       await runHaven(session, 'observability-off', db, pool, urls, mongoUrl)
     } else {
+      await runPeer(session, urls, process.env.REDIS_KEY_PREFIX ?? `bench:${db.databaseName}:`)
       unoptimisedIndexes = true
       await runHaven(session, 'unoptimised', db, pool, urls, mongoUrl)
     }

@@ -12,5 +12,6 @@ export const Liveness = Type.Object({ status: Type.Literal('ok') })
 export const Readiness = Type.Object({
   status: Type.Enum(['ready', 'degraded', 'not-ready'], { description: 'degraded: an optional dependency (Redis) is down' }),
   overloaded: Type.Boolean({ description: 'the instance is shedding load' }),
+  draining: Type.Optional(Type.Boolean({ description: 'the instance is shutting down: it finishes what it has, the balancer should send it nothing new' })),
   dependencies: Type.Object({ mongodb: Probe, postgres: Probe, redis: Probe })
 })

@@ -31,7 +31,10 @@ export function describeReport (report: MigrationReport): string {
     `mongodb indexes: ${mongo.created.length} created, ${mongo.rebuilt.length} rebuilt, ${mongo.unchanged.length} unchanged`,
     ...(mongo.undeclared.length > 0 ? [`  not declared (left in place): ${mongo.undeclared.join(', ')}`] : []),
     `ledgers: ${ledgers.carried} given a carried balance, ${ledgers.folded} long histories folded` + (ledgers.leftDirty > 0 ? `, ${ledgers.leftDirty} left to the repair job (they fold at their next change)` : ''),
-    `postgres: ${postgres.length === 0 ? 'up to date' : `applied ${postgres.join(', ')}`}; graphile-worker schema up to date`
+    `postgres: ${postgres.length === 0 ? 'up to date' : `applied ${postgres.join(', ')}`}; graphile-worker schema up to date`,
+    ...(report.sharding === undefined ? [] : [report.sharding.cluster
+      ? `mongodb sharding: ${report.sharding.sharded.length} collections sharded by their declared keys, unsharded: ${report.sharding.unsharded.join(', ')}`
+      : 'mongodb sharding: not a sharded cluster (shard keys apply through mongos)'])
   ].join('\n')
 }
 

@@ -1,12 +1,12 @@
 // GET /v1/dashboard for the largest agency, again and again: the full pipeline
 // (token, rate limit, metrics) in front of a cache hit. The target:
 // at least 0.35 × the bare node:http ceiling of the same run, p99 ≤ 20 ms.
+import { datasetPeriod } from '../users/workload.ts'
 import type { Scenario, Target } from './types.ts'
 
 /** The dataset is a snapshot at its anchor: ask for the month before it, the last full one. */
 export function datasetMonth (target: Target): string {
-  const anchor = target.plan.anchor
-  return new Date(Date.UTC(anchor.getUTCFullYear(), anchor.getUTCMonth() - 1, 1)).toISOString().slice(0, 7)
+  return datasetPeriod(target.plan.anchor)
 }
 
 export const dashboardCached: Scenario = {

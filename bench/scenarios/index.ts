@@ -17,9 +17,10 @@ import { jobStart } from './job-start.ts'
 import { exportCsv, exportXlsx } from './export-throughput.ts'
 import { exportMemory } from './export-memory.ts'
 import { exportUnderLoad } from './export-under-load.ts'
+import { peerDashboard } from './peer-dashboard.ts'
 import type { Scenario } from './types.ts'
 
 export const SCENARIOS: readonly Scenario[] = [
   ceilingNodeHttp, ceilingFastify, havenLive, agencyGet, propertiesList, propertiesDeepPage, leasesGet, paymentsPost, paymentsPostLongLedger,
-  dashboardCached, dashboardCold, dashboardMixed, jobStatus, jobStart, exportCsv, exportXlsx, exportMemory, exportUnderLoad
+  dashboardCached, peerDashboard, dashboardCold, dashboardMixed, jobStatus, jobStart, exportCsv, exportXlsx, exportMemory, exportUnderLoad
 ]

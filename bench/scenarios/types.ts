@@ -4,8 +4,11 @@ import type { Request } from 'autocannon'
 import type { AgencyPlan, SeedPlan } from '../../scripts/seed/plan.ts'
 import type { LoadSettings, Measurement } from '../load.ts'
 
-/** haven runs in the optimised and the unoptimised configuration; a ceiling runs alone, as baseline. */
-export type ServerKind = 'haven' | 'ceiling-node-http' | 'ceiling-fastify'
+/**
+ * haven runs in the optimised and the unoptimised configuration; a ceiling runs alone, as
+ * baseline, and so does the peer (the conventional Express stack serving Haven's cached body).
+ */
+export type ServerKind = 'haven' | 'ceiling-node-http' | 'ceiling-fastify' | 'peer-express'
 
 export interface Target {
   baseUrl: string

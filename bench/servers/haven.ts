@@ -2,6 +2,7 @@
 // configuration being measured. Everything below except HAVEN_UNOPTIMISED and OBSERVABILITY
 // is the same for every configuration; each departure from the defaults says why.
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { StackUrls } from '../../scripts/stack.ts'
@@ -48,6 +49,8 @@ export const BENCH_SETTINGS = {
   // configuration's scans) answers pings late, and shedding then would replace the figure
   // being measured by 503s. Down is still down.
   HEALTH_PROBE_TIMEOUT_MS: '30000',
+  // The unoptimised baseline's heap holds whole ledgers by design; shedding on it would hide them.
+  PRESSURE_MAX_HEAP_FRACTION: '0',
   SHUTDOWN_GRACE_MS: '5000'
 } as const
 
@@ -64,7 +67,9 @@ export async function startHaven (config: HavenConfig, target: HavenTarget, role
   const port = await freePort()
   const server = await startServer({
     name: role === 'api' ? `haven (${config})` : `haven worker (${config})`,
-    args: ['server.ts'],
+    // As npm start runs it (its heap limits are part of what is measured); the unoptimised
+    // baseline computes from raw ledgers and needs Node's default, larger heap.
+    args: [...(config === 'unoptimised' ? [] : deployedNodeOptions()), 'server.ts'],
     cwd: root,
     port,
     readyPath: '/health/ready',
@@ -96,5 +101,88 @@ export async function startCeiling (file: 'ceiling-node-http.ts' | 'ceiling-fast
     port,
     readyPath: '/',
     env: { PATH: process.env.PATH, PORT: String(port) }
+  })
+}
+
+// --- whole deployments (users workload, cluster) ------------------------------------
+
+/**
+ * How a process's runtime is set: as `npm start` runs it (deployed), or with Node's defaults, as
+ * before issue 12 (the only memory change: the pools and caches were bounded already).
+ */
+export type Runtime = 'deployed' | 'node-defaults'
+
+/** node's options in package.json's start script: the runtime limits production runs with, in one place. */
+export function deployedNodeOptions (): string[] {
+  const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  const words = manifest.scripts.start.trim().split(/\s+/)
+  if (words[0] !== 'node' || words.at(-1) !== 'server.ts') throw new Error(`package.json's start script is not "node [options] server.ts": ${manifest.scripts.start}`)
+  return words.slice(1, -1)
+}
+
+/**
+ * The users workload and the cluster run Haven as deployed: production limits, load shedding and
+ * rate limits on. What differs says why.
+ */
+export const DEPLOYED_SETTINGS = {
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'warn',
+  // Every virtual user signs in from 127.0.0.1, and several share an account.
+  LOGIN_MAX_PER_ACCOUNT: '100000',
+  LOGIN_MAX_PER_ADDRESS: '100000',
+  // A user signs in once per run, and runs (capacity search, uptime) outlast 15 minutes.
+  ACCESS_TOKEN_TTL_S: '86400'
+} as const
+
+export interface RoleOptions {
+  role: 'api' | 'worker' | 'all'
+  name: string
+  /** without opsToken the process's /ops/ and /metrics stay closed */
+  target: Omit<HavenTarget, 'opsToken'> & { opsToken?: string }
+  jwtSecret: string
+  runtime: Runtime
+  port?: number
+  /** where bench/servers/memory-probe.ts writes this process's memory */
+  probeFile?: string
+  env?: Record<string, string>
+}
+
+export async function startHavenRole (options: RoleOptions): Promise<ServerProcess> {
+  const port = options.port ?? await freePort()
+  const probe = options.probeFile === undefined ? [] : ['--import', path.join(import.meta.dirname, 'memory-probe.ts')]
+  return await startServer({
+    name: options.name,
+    args: [...(options.runtime === 'deployed' ? deployedNodeOptions() : []), ...probe, 'server.ts'],
+    cwd: root,
+    port,
+    readyPath: '/health/ready',
+    env: {
+      PATH: process.env.PATH,
+      ...DEPLOYED_SETTINGS,
+      HAVEN_ROLE: options.role,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      MONGODB_URL: options.target.mongoUrl,
+      DATABASE_URL: options.target.urls.DATABASE_URL,
+      REDIS_URL: options.target.urls.REDIS_URL,
+      REDIS_KEY_PREFIX: options.target.redisKeyPrefix,
+      JWT_SECRET: options.jwtSecret,
+      ...(options.target.opsToken === undefined ? {} : { OPS_TOKEN: options.target.opsToken }),
+      ...(options.probeFile === undefined ? {} : { HAVEN_MEMORY_PROBE_FILE: options.probeFile }),
+      ...options.env
+    }
+  })
+}
+
+/** The peer (express-peer.ts) serving `bodyFile`, signing key `jwtSecret`, limits counted in Redis. */
+export async function startPeer (target: Pick<HavenTarget, 'urls' | 'redisKeyPrefix'>, jwtSecret: string, bodyFile: string): Promise<ServerProcess> {
+  const port = await freePort()
+  return await startServer({
+    name: 'peer-express',
+    args: [path.join(import.meta.dirname, 'express-peer.ts')],
+    cwd: root,
+    port,
+    readyPath: '/metrics',
+    env: { PATH: process.env.PATH, PORT: String(port), JWT_SECRET: jwtSecret, REDIS_URL: target.urls.REDIS_URL, REDIS_KEY_PREFIX: `${target.redisKeyPrefix}peer:`, DASHBOARD_BODY_FILE: bodyFile }
   })
 }

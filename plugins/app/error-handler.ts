@@ -62,12 +62,21 @@ const UNAVAILABLE_NAMES = new Set([
 ])
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '53300'])
 const MONGO_MAX_TIME_EXPIRED = 50
+// Of those, the ones that mean "it answered too slowly": a query past maxTimeMS, a socket silent
+// past its limit, a pool wait or a PostgreSQL statement past theirs.
+const TIMEOUT_NAMES = new Set(['MongoNetworkTimeoutError', 'WaitQueueTimeoutError', 'MongoWaitQueueTimeoutError'])
+const PG_STATEMENT_TIMEOUT = '57014'
+
+function isTimeout (error: FastifyError): boolean {
+  return TIMEOUT_NAMES.has(error.name) || (error as { code?: unknown }).code === MONGO_MAX_TIME_EXPIRED ||
+    String(error.code) === PG_STATEMENT_TIMEOUT || /timeout exceeded when trying to connect/i.test(error.message)
+}
 
 function isUnavailable (error: FastifyError): boolean {
   return UNAVAILABLE_NAMES.has(error.name) ||
     UNAVAILABLE_CODES.has(String(error.code)) ||
-    (error as { code?: unknown }).code === MONGO_MAX_TIME_EXPIRED ||
-    /timeout exceeded when trying to connect|Connection terminated/i.test(error.message)
+    isTimeout(error) ||
+    /Connection terminated/i.test(error.message)
 }
 
 function isOurCode (code: unknown): code is string {
@@ -98,6 +107,7 @@ export function errorBody (error: FastifyError, request: FastifyRequest, reply: 
   if (statusCode >= 500 && isUnavailable(error)) {
     statusCode = 503
     reply.header('retry-after', String(request.server.config.PRESSURE_RETRY_AFTER_S))
+    if (isTimeout(error)) return { statusCode, code: 'DEPENDENCY_TIMEOUT', error: 'Service Unavailable', message: 'A database did not answer within its time limit; retry later', requestId: request.id }
     return { statusCode, code: 'DEPENDENCY_UNAVAILABLE', error: 'Service Unavailable', message: 'A database is unavailable; retry later', requestId: request.id }
   }
   if (statusCode >= 500 && statusCode !== 503) {

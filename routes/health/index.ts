@@ -26,18 +26,23 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
     logLevel: 'warn',
     schema: {
       tags: ['health'],
-      summary: 'MongoDB and PostgreSQL answer (Redis down is reported as degraded)',
+      summary: 'The dependencies this role needs answer (MongoDB; PostgreSQL on a worker); one it can do without being down is reported as degraded',
       response: { 200: Readiness, 503: Readiness }
     }
   }, async (request, reply) => {
     const probed = await fastify.probeDependencies()
     const dependencies = fastify.isOperator(request) ? probed : withoutDetails(probed)
     const overloaded = fastify.isUnderPressure()
-    if (!requiredUp(probed) || overloaded) {
+    // Draining before a shutdown (server.ts): not ready, whatever the dependencies say, so the
+    // load balancer stops sending this instance requests while it still serves them.
+    const draining = fastify.draining.active
+    if (!requiredUp(probed) || overloaded || draining) {
       reply.code(503).header('retry-after', String(fastify.config.PRESSURE_RETRY_AFTER_S))
-      return { status: 'not-ready' as const, overloaded, dependencies }
+      return { status: 'not-ready' as const, overloaded, ...(draining ? { draining } : {}), dependencies }
     }
-    return { status: probed.redis.status === 'up' ? 'ready' as const : 'degraded' as const, overloaded, dependencies }
+    // A dependency this role can do without (Redis; PostgreSQL on an API instance) is down: degraded.
+    const allUp = Object.values(probed).every((result) => result.status === 'up')
+    return { status: allUp ? 'ready' as const : 'degraded' as const, overloaded, dependencies }
   })
 }
 

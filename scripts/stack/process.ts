@@ -40,10 +40,10 @@ export function run (command: string, args: string[], options: RunOptions = {}):
 }
 
 /** Starts a server that outlives this script; its stdout and stderr are appended to logFile. */
-export async function spawnDetached (command: string, args: string[], logFile: string): Promise<number> {
+export async function spawnDetached (command: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const log = await open(logFile, 'a')
   try {
-    const child = spawn(command, args, { detached: true, stdio: ['ignore', log.fd, log.fd] })
+    const child = spawn(command, args, { detached: true, env, stdio: ['ignore', log.fd, log.fd] })
     const pid = await new Promise<number>((resolve, reject) => {
       child.once('error', reject)
       child.once('spawn', () => resolve(child.pid as number))

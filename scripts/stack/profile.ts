@@ -29,6 +29,11 @@ export function isProfile (value: string): value is Profile {
   return (PROFILES as readonly string[]).includes(value)
 }
 
+/** Downloads and builds shared by every clone on this machine (as scripts/node24.sh has it). */
+export function cacheDir (env: NodeJS.ProcessEnv = process.env): string {
+  return env.HAVEN_CACHE_DIR || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'haven')
+}
+
 export function stackLayout (profile: Profile, env: NodeJS.ProcessEnv = process.env): StackLayout {
   const dataDir = path.join(repoRoot, '.data', profile)
   const defaults = DEFAULT_PORTS[profile]
@@ -36,7 +41,7 @@ export function stackLayout (profile: Profile, env: NodeJS.ProcessEnv = process.
     profile,
     dataDir,
     logDir: path.join(dataDir, 'logs'),
-    cacheDir: env.HAVEN_CACHE_DIR || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'haven'),
+    cacheDir: cacheDir(env),
     ports: {
       mongo: portFromEnv(env, 'HAVEN_MONGO_PORT', defaults.mongo),
       postgres: portFromEnv(env, 'HAVEN_PG_PORT', defaults.postgres),

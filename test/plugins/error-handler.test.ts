@@ -51,6 +51,21 @@ test('error bodies', async (t) => {
     t.equal(headers['retry-after'], String(app.config.PRESSURE_RETRY_AFTER_S))
   })
 
+  await t.test('a database past its time limit is a 503 DEPENDENCY_TIMEOUT with Retry-After', async (t) => {
+    for (const error of [
+      Object.assign(new Error('connection 3 to 127.0.0.1:27017 timed out'), { name: 'MongoNetworkTimeoutError' }),
+      Object.assign(new Error('operation exceeded time limit'), { name: 'MongoServerError', code: 50 }),
+      Object.assign(new Error('Timed out while checking out a connection from connection pool'), { name: 'WaitQueueTimeoutError' }),
+      Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' })
+    ]) {
+      const { reply, headers } = fakeReply()
+      const body = errorBody(error as FastifyError, request, reply as never)
+      t.equal(body.statusCode, 503, error.message)
+      t.equal(body.code, 'DEPENDENCY_TIMEOUT', error.message)
+      t.ok(headers['retry-after'], 'Retry-After is set')
+    }
+  })
+
   await t.test('our own codes pass through, framework codes are translated', async (t) => {
     const { reply } = fakeReply()
     const ours = Object.assign(new Error('lease is closed'), { statusCode: 409, code: 'LEASE_CLOSED' })

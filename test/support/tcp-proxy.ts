@@ -1,6 +1,6 @@
 // A TCP proxy in front of a real server, so a test can make that server
-// "unreachable" (cut) and reachable again (restore) without stopping it for
-// every other test file.
+// "unreachable" (cut) and reachable again (restore), or slow (latency), without
+// stopping or slowing it for every other test file.
 import net from 'node:net'
 import { once } from 'node:events'
 
@@ -11,12 +11,26 @@ export interface TcpProxy {
   /** drops open connections and refuses new ones */
   cut: () => void
   restore: () => void
+  /** delays every chunk, both ways, by ms (0: none); order is kept */
+  latency: (ms: number) => void
   close: () => Promise<void>
 }
 
 export async function startTcpProxy (targetHost: string, targetPort: number): Promise<TcpProxy> {
   let open = true
+  let delayMs = 0
   const sockets = new Set<net.Socket>()
+  // A chunk never leaves before one that came earlier (also when the latency drops meanwhile),
+  // and timers due at the same time fire in the order they were set: the stream stays in order.
+  const forward = (from: net.Socket, to: net.Socket) => {
+    let lastDue = 0
+    from.on('data', (chunk: Buffer) => {
+      const due = Math.max(Date.now() + delayMs, lastDue)
+      lastDue = due
+      if (due <= Date.now()) to.write(chunk)
+      else setTimeout(() => { if (!to.destroyed) to.write(chunk) }, due - Date.now())
+    })
+  }
   const server = net.createServer((client) => {
     if (!open) {
       client.destroy()
@@ -28,7 +42,8 @@ export async function startTcpProxy (targetHost: string, targetPort: number): Pr
       socket.on('close', () => sockets.delete(socket))
       socket.on('error', () => { client.destroy(); upstream.destroy() })
     }
-    client.pipe(upstream).pipe(client)
+    forward(client, upstream)
+    forward(upstream, client)
   })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -44,6 +59,7 @@ export async function startTcpProxy (targetHost: string, targetPort: number): Pr
     },
     cut: () => { open = false; dropAll() },
     restore: () => { open = true },
+    latency: (ms) => { delayMs = ms },
     close: async () => {
       dropAll()
       server.close()

@@ -1,8 +1,11 @@
 // One probe per dependency, each bounded by a timeout so a hung server answers
-// "down" quickly instead of holding the caller. MongoDB and PostgreSQL are
-// required; Redis is optional (the API degrades without it). Callers share one
-// round of probes for up to a second (sharedProbes): readiness is polled by load
-// balancers and anyone else, and must not cost a PostgreSQL connection a call.
+// "down" quickly instead of holding the caller. MongoDB is required; PostgreSQL
+// only for a worker (the job queue is all it does): an API instance without it
+// still serves every read and write but enqueueing, which answers 503 meanwhile,
+// so it stays in the balancer's rotation. Redis is optional (the API degrades).
+// Callers share one round of probes for up to a second (sharedProbes): readiness
+// is polled by load balancers and anyone else, and must not cost a PostgreSQL
+// connection a call.
 import type { FastifyInstance } from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -32,7 +35,7 @@ export async function probeDependencies (fastify: FastifyInstance): Promise<Prob
   const timeoutMs = fastify.config.HEALTH_PROBE_TIMEOUT_MS
   const [mongodb, postgres, redis] = await Promise.all([
     probe(() => fastify.mongo.db!.command({ ping: 1 }), timeoutMs, true),
-    probe(() => fastify.pg.query('SELECT 1'), timeoutMs, true),
+    probe(() => fastify.pg.query('SELECT 1'), timeoutMs, fastify.config.HAVEN_ROLE === 'worker'),
     probe(() => fastify.redis.ping(), timeoutMs, false)
   ])
   return { mongodb, postgres, redis }

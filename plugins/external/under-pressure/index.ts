@@ -7,6 +7,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import underPressure from '@fastify/under-pressure'
+import v8 from 'node:v8'
 import { promClient } from '../metrics.ts'
 import { probeDependencies, requiredUp, sharedProbes, type ProbeReport } from './dependency-probes.ts'
 
@@ -51,7 +52,8 @@ export default fp(async function pressure (fastify) {
     maxEventLoopUtilization: config.PRESSURE_MAX_EVENT_LOOP_UTILIZATION,
     // Utilisation over the last sample, not since start: a burst long past is not pressure now.
     eventLoopUtilizationMode: 'interval',
-    maxHeapUsedBytes: config.PRESSURE_MAX_HEAP_USED_BYTES,
+    // A share of the heap limit the process runs with (npm start sets it), unless bytes are given.
+    maxHeapUsedBytes: config.PRESSURE_MAX_HEAP_USED_BYTES || Math.floor(config.PRESSURE_MAX_HEAP_FRACTION * v8.getHeapStatistics().heap_size_limit),
     maxRssBytes: config.PRESSURE_MAX_RSS_BYTES,
     retryAfter: config.PRESSURE_RETRY_AFTER_S,
     // The plugin sends what this returns (its types say void; see handlePressure in its index.js).
@@ -61,7 +63,7 @@ export default fp(async function pressure (fastify) {
       reply.status(503).header('retry-after', String(config.PRESSURE_RETRY_AFTER_S))
       return overloaded
     }) as never,
-    // Without MongoDB or PostgreSQL the API can only fail slowly; shed at once instead.
+    // Without MongoDB (a worker: without PostgreSQL) the instance can only fail slowly; shed at once instead.
     // Two failed probes in a row, not one: a single slow ping under a burst of load
     // is not an outage, and shedding on it would turn the burst into errors.
     healthCheck: async () => {

@@ -1,0 +1,58 @@
+// server.ts's shutdown as a load balancer sees it: on SIGTERM readiness turns false at once
+// (503, draining), requests are still served meanwhile with Connection: close, and only after
+// SHUTDOWN_DRAIN_MS does the process close and exit 0.
+import { test } from 'tap'
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { testContext } from '../helper.ts'
+import { freePort } from '../../bench/servers/process.ts'
+
+const root = path.resolve(import.meta.dirname, '..', '..')
+const DRAIN_MS = 1_500
+
+test('SIGTERM: readiness false first, requests still served with Connection: close, exit 0 after the drain', async (t) => {
+  const context = await testContext(t)
+  const port = await freePort()
+  const child = spawn(process.execPath, ['server.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH, ...context.env, PORT: String(port), SHUTDOWN_DRAIN_MS: String(DRAIN_MS) },
+    stdio: ['ignore', 'ignore', 'pipe']
+  })
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  t.teardown(() => { child.kill('SIGKILL') })
+  const base = `http://127.0.0.1:${port}`
+
+  const deadline = Date.now() + 30_000
+  let status = 0
+  while (status !== 200 && Date.now() < deadline) {
+    status = await fetch(`${base}/health/ready`).then((r) => r.status, () => 0)
+    if (status !== 200) await sleep(100)
+  }
+  t.equal(status, 200, 'ready before the signal', { stderr })
+
+  const signalled = performance.now()
+  child.kill('SIGTERM')
+  let ready = await fetch(`${base}/health/ready`)
+  while (ready.status === 200 && performance.now() - signalled < 1_000) {
+    await sleep(20)
+    ready = await fetch(`${base}/health/ready`)
+  }
+  const notReadyAfter = performance.now() - signalled
+  t.equal(ready.status, 503, `readiness turns false (after ${Math.round(notReadyAfter)} ms)`)
+  const body = await ready.json() as { status: string, draining?: boolean }
+  t.equal(body.status, 'not-ready')
+  t.equal(body.draining, true, 'and says it is draining')
+  t.ok(ready.headers.get('retry-after'), 'with Retry-After')
+
+  const live = await fetch(`${base}/health/live`)
+  t.equal(live.status, 200, 'requests are still served while draining')
+  t.equal(live.headers.get('connection'), 'close', 'and their connections closed after the response')
+
+  const code = await exited
+  const tookMs = performance.now() - signalled
+  t.equal(code, 0, 'exits 0', { stderr })
+  t.ok(tookMs >= DRAIN_MS, `only after the drain (${Math.round(tookMs)} ms ≥ ${DRAIN_MS} ms)`)
+})
