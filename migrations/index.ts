@@ -6,12 +6,13 @@ import pg from 'pg'
 import { Logger, runMigrations } from 'graphile-worker'
 import { applyIndexes, type IndexReport } from './mongo/apply.ts'
 import { indexes } from './mongo/indexes.ts'
+import { backfillImportKeys, type ImportKeyReport } from './mongo/import-keys.ts'
 import { migrateLedgers, type LedgerMigrationReport } from './mongo/ledger-carried.ts'
 import { applyShardKeys, clusterIndexes, isShardedCluster, type ShardReport } from './mongo/shard.ts'
 import { applySqlMigrations, pendingSqlMigrations } from './postgres/apply.ts'
 import { compareIndexes, describeDrift } from './mongo/drift.ts'
 
-export interface MigrationReport { mongo: IndexReport, ledgers: LedgerMigrationReport, postgres: string[], sharding?: ShardReport }
+export interface MigrationReport { mongo: IndexReport, importKeys: ImportKeyReport, ledgers: LedgerMigrationReport, postgres: string[], sharding?: ShardReport }
 
 const silent = new Logger(() => () => undefined)
 
@@ -41,12 +42,14 @@ export interface MigrateOptions {
 
 export async function migrate (db: Db, pool: pg.Pool, options: MigrateOptions = {}): Promise<MigrationReport> {
   const cluster = await isShardedCluster(db)
+  // Before the indexes: the unique import-key index needs every document to hold a key.
+  const importKeys = await backfillImportKeys(db)
   const mongo = options.unoptimised === true ? await dropSecondaryIndexes(db) : await applyIndexes(db, cluster ? clusterIndexes() : indexes)
   // After the indexes: a shard key needs an index that starts with it.
   const sharding = options.unoptimised === true ? undefined : await applyShardKeys(db, cluster)
   const ledgers = await migrateLedgers(db)
   const postgres = await migratePostgres(pool)
-  return { mongo, ledgers, postgres, ...(sharding === undefined ? {} : { sharding }) }
+  return { mongo, importKeys, ledgers, postgres, ...(sharding === undefined ? {} : { sharding }) }
 }
 
 async function dropSecondaryIndexes (db: Db): Promise<IndexReport> {

@@ -26,10 +26,11 @@ export async function checkUrls (mongoUrl: string, databaseUrl: string): Promise
 }
 
 export function describeReport (report: MigrationReport): string {
-  const { mongo, ledgers, postgres } = report
+  const { mongo, importKeys, ledgers, postgres } = report
   return [
     `mongodb indexes: ${mongo.created.length} created, ${mongo.rebuilt.length} rebuilt, ${mongo.unchanged.length} unchanged`,
     ...(mongo.undeclared.length > 0 ? [`  not declared (left in place): ${mongo.undeclared.join(', ')}`] : []),
+    ...(importKeys.keyed > 0 ? [`import keys: ${importKeys.keyed} properties and tenants given theirs`] : []),
     `ledgers: ${ledgers.carried} given a carried balance, ${ledgers.folded} long histories folded` + (ledgers.leftDirty > 0 ? `, ${ledgers.leftDirty} left to the repair job (they fold at their next change)` : ''),
     `postgres: ${postgres.length === 0 ? 'up to date' : `applied ${postgres.join(', ')}`}; graphile-worker schema up to date`,
     ...(report.sharding === undefined ? [] : [report.sharding.cluster

@@ -7,8 +7,9 @@
 //    documents stay together and its chunks can still split by _id and spread over shards.
 //  - { agencyId: 1 } where a unique index other than _id must hold across the collection: MongoDB
 //    enforces uniqueness on a sharded collection only for indexes that start with the whole shard
-//    key, so units ({agencyId, propertyId, label}) and leases (one active lease per unit) keep the
-//    agency alone. Both stay far below a chunk per agency (20k units, 25k leases).
+//    key, so units ({agencyId, propertyId, label}), leases (one active lease per unit), properties
+//    and tenants (the import key, {agencyId, importKey}) keep the agency alone. All stay far below
+//    a chunk per agency (20k units, 25k leases, 30k tenants at most in the L dataset).
 //  - agencies and agency_summaries: their _id is the agency.
 //  - 'unsharded': users and refresh_tokens are looked up across agencies on the request path
 //    (login by email, refresh by token) and their unique email / token lookups could not be
@@ -28,8 +29,8 @@ export const shardKeys: Record<keyof typeof indexes, ShardKey> = {
   agency_summaries: { _id: 1 },
   users: 'unsharded',
   refresh_tokens: 'unsharded',
-  properties: BY_AGENCY_AND_ID,
-  tenants: BY_AGENCY_AND_ID,
+  properties: BY_AGENCY,
+  tenants: BY_AGENCY,
   leases: BY_AGENCY,
   ledgers: BY_AGENCY_AND_ID,
   charges: BY_AGENCY_AND_ID,

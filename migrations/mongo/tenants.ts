@@ -2,8 +2,9 @@ import type { IndexDescription } from 'mongodb'
 import { listIndexes } from './list-indexes.ts'
 
 export const tenants: IndexDescription[] = [
-  // Bulk imports upsert by natural key ("<agencyId>:<key>"); only imported documents have one.
-  { key: { importKey: 1 }, unique: true, sparse: true },
+  // Bulk imports upsert by natural key; every document has an import key (ownImportKey), so
+  // the index needs no partial filter and starts with the agency (the shard key).
+  { key: { agencyId: 1, importKey: 1 }, unique: true },
   ...listIndexes(
     [['archived'], ['archived', 'email']],
     ['lastName', 'createdAt', 'updatedAt']

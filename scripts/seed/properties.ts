@@ -2,6 +2,7 @@
 // first city the busiest (plugins/app/repositories/properties.ts). A few are archived, as
 // DELETE leaves them.
 import type { PropertyRecord } from '../../plugins/app/repositories/properties.ts'
+import { ownImportKey } from '../../plugins/app/repositories/agency-collection.ts'
 import type { Generator } from './generator.ts'
 import { seededId } from './ids.ts'
 import { BUILDING_KINDS, STREET_KINDS, STREETS } from './places.ts'
@@ -11,7 +12,7 @@ const ARCHIVED_SHARE = 0.03
 
 export const properties: Generator<PropertyRecord> = {
   collection: 'properties',
-  version: 1,
+  version: 2,
   count: (agency) => agency.properties,
   * generate (agency, { plan }) {
     const r = rng(plan.seed, 'properties', agency.index)
@@ -24,8 +25,9 @@ export const properties: Generator<PropertyRecord> = {
       const updatedAt = r.chance(0.3) ? r.date(createdAt, plan.anchor) : createdAt
       const archived = r.chance(ARCHIVED_SHARE)
       const notes = r.chance(0.2) ? `Keys with the ${r.pick(['concierge', 'caretaker', 'office', 'neighbour at no. 2'])}.` : undefined
+      const id = seededId(createdAt, 'properties', agency.index, i)
       yield {
-        _id: seededId(createdAt, 'properties', agency.index, i),
+        _id: id,
         agencyId: agency.id,
         name: `${r.pick(STREETS)} ${r.pick(BUILDING_KINDS)}${r.chance(0.4) ? ` ${r.int(2, 40)}` : ''}`,
         kind: kindRoll < 0.8 ? 'residential' : kindRoll < 0.92 ? 'mixed' : 'commercial',
@@ -39,6 +41,7 @@ export const properties: Generator<PropertyRecord> = {
         ...(notes === undefined ? {} : { notes }),
         archived,
         archivedAt: archived ? updatedAt : null,
+        importKey: ownImportKey(id),
         createdAt,
         updatedAt
       }

@@ -2,6 +2,7 @@
 // it. Many who left were archived some months later; contact details are often incomplete.
 import type { TenantRecord } from '../../plugins/app/repositories/tenants.ts'
 import { addDays } from './dates.ts'
+import { ownImportKey } from '../../plugins/app/repositories/agency-collection.ts'
 import type { Generator } from './generator.ts'
 import { censusOf } from './census.ts'
 import { FIRST_NAMES, LAST_NAMES } from './places.ts'
@@ -12,7 +13,7 @@ const PHONE_PREFIX: Record<string, string> = { US: '+1617555', GB: '+447700', DE
 
 export const tenants: Generator<TenantRecord> = {
   collection: 'tenants',
-  version: 1,
+  version: 2,
   count: (agency, context) => censusOf(agency, context).counts.tenants!,
   * generate (agency, context) {
     const { anchor, seed } = context.plan
@@ -39,6 +40,7 @@ export const tenants: Generator<TenantRecord> = {
             ...(notes === undefined ? {} : { notes }),
             archived,
             archivedAt: archived ? archivedAt : null,
+            importKey: ownImportKey(tenant.id),
             createdAt: tenant.createdAt,
             updatedAt: archived ? archivedAt : tenant.createdAt
           }

@@ -61,6 +61,17 @@ export function allowUnindexedLists (db: Db): void {
   unindexedListsAllowed.add(db)
 }
 
+/**
+ * The import key of a document that did not come from an import. Every property and
+ * tenant carries one, so a plain unique index on { agencyId, importKey } makes imports
+ * idempotent: a partial index (only imported documents) would need a filter that
+ * mongo-java-server ignores, and a sparse compound one still indexes every document by
+ * its agency. Natural keys start with the agency's hex id, so "id:…" never equals one.
+ */
+export function ownImportKey (id: ObjectId): string {
+  return `id:${id.toHexString()}`
+}
+
 export function isDuplicateKey (err: unknown): boolean {
   return (err as { code?: unknown }).code === DUPLICATE_KEY
 }

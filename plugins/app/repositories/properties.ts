@@ -1,7 +1,7 @@
 // Properties (buildings or sites) of an agency. Deleting archives: leases and
 // ledgers refer to them, and history must stay readable.
 import { ObjectId, type Db } from 'mongodb'
-import { AgencyCollection, type AgencyDoc, type ImportOutcome, type ListQuery, type Page } from './agency-collection.ts'
+import { AgencyCollection, ownImportKey, type AgencyDoc, type ImportOutcome, type ListQuery, type Page } from './agency-collection.ts'
 import { properties as indexes } from '../../../migrations/mongo/properties.ts'
 import type { Property } from '../../../schemas/property.ts'
 
@@ -21,14 +21,14 @@ export interface PropertyRecord extends AgencyDoc {
   notes?: string
   archived: boolean
   archivedAt: Date | null
-  /** set by bulk imports: "<agencyId>:<natural key>" (see importKeyOf), unique */
-  importKey?: string
+  /** unique within the agency: the natural key of an imported document, else ownImportKey (see agency-collection.ts) */
+  importKey: string
 }
 
 export type PropertyInput = Pick<PropertyRecord, 'name' | 'kind' | 'address'> & { notes?: string }
 
 function newProperty (agencyId: ObjectId, id: ObjectId, input: PropertyInput, now: Date): PropertyRecord {
-  return { _id: id, agencyId, ...input, archived: false, archivedAt: null, createdAt: now, updatedAt: now }
+  return { _id: id, agencyId, ...input, archived: false, archivedAt: null, importKey: ownImportKey(id), createdAt: now, updatedAt: now }
 }
 
 /** A property's natural key for imports: its name and postal code, in any case and spacing. */

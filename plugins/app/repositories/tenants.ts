@@ -2,7 +2,7 @@
 // Deleting archives: leases refer to tenants, and history must stay readable.
 // An email is not unique: members of one household may share one.
 import { ObjectId, type Db } from 'mongodb'
-import { AgencyCollection, type AgencyDoc, type ImportOutcome, type ListQuery, type Page } from './agency-collection.ts'
+import { AgencyCollection, ownImportKey, type AgencyDoc, type ImportOutcome, type ListQuery, type Page } from './agency-collection.ts'
 import { tenants as indexes } from '../../../migrations/mongo/tenants.ts'
 import type { Tenant } from '../../../schemas/tenant.ts'
 
@@ -18,8 +18,8 @@ export interface TenantRecord extends AgencyDoc {
   notes?: string
   archived: boolean
   archivedAt: Date | null
-  /** set by bulk imports: "<agencyId>:<natural key>" (see tenantImportKey), unique */
-  importKey?: string
+  /** unique within the agency: the natural key of an imported document, else ownImportKey (see agency-collection.ts) */
+  importKey: string
 }
 
 const OPTIONAL_FIELDS = ['email', 'phone', 'dateOfBirth', 'notes'] as const
@@ -30,7 +30,7 @@ export type TenantInput = Pick<TenantRecord, 'firstName' | 'lastName' | Optional
 export type TenantChange = Partial<Pick<TenantRecord, 'firstName' | 'lastName'>> & { [F in OptionalField]?: string | null }
 
 function newTenant (agencyId: ObjectId, id: ObjectId, input: TenantInput, now: Date): TenantRecord {
-  return { _id: id, agencyId, ...input, archived: false, archivedAt: null, createdAt: now, updatedAt: now }
+  return { _id: id, agencyId, ...input, archived: false, archivedAt: null, importKey: ownImportKey(id), createdAt: now, updatedAt: now }
 }
 
 /**
