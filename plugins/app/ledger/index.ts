@@ -4,13 +4,19 @@
 // from that version. No step needs a transaction:
 //   1. the ledger write decides everything, atomically, and is idempotent by item id;
 //   2. projections are derived, version-guarded and safe to repeat;
-//   3. a crash between 1 and 2 leaves the ledger marked dirty: the next change of
-//      that lease, a replayed request, or the repair job rewrites every projection.
+//   3. a crash between 1 and 2 leaves the ledger marked dirty, with the items whose
+//      documents may lag: the next change of that lease, a replayed request, or
+//      the repair job rewrites them.
 // A change of a clean ledger may also fold its settled history away (fold.ts),
 // which keeps every ledger document within its bound.
+// What does not depend on an earlier step runs beside it, so a change costs few
+// round trips in sequence: the stored versions of the documents it rewrites are
+// read while the ledger is written, and the followers (the dashboard's summaries)
+// run while the projections are written and the ledger is marked projected.
 import fp from 'fastify-plugin'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ObjectId } from 'mongodb'
+import type { StoredVersions } from '../repositories/projection.ts'
 import { NOTHING_FOLDED, type LedgerRecord } from '../repositories/ledgers.ts'
 import { codedError } from '../error-handler.ts'
 import { applyChange, type LedgerChange } from './changes.ts'
@@ -36,17 +42,28 @@ export interface LedgerListener { (agencyId: ObjectId, result: ChangeResult): Pr
 declare module 'fastify' {
   interface FastifyInstance {
     ledger: {
-      change: (lease: LeaseRef, change: LedgerChange) => Promise<ChangeResult>
+      /** `read`: the ledger as the caller already read it (the first attempt starts from it; undefined: read here) */
+      change: (lease: LeaseRef, change: LedgerChange, read?: LedgerRecord | null) => Promise<ChangeResult>
       /** rewrites every projection of a ledger version and clears its dirty mark */
       repair: (ledger: LedgerRecord) => Promise<void>
       get: (agencyId: ObjectId, leaseId: ObjectId) => Promise<LedgerRecord | null>
-      /** awaited after every applied change, once its projections are written; failures are logged, not thrown */
+      /** awaited after every applied change, beside its projections; failures are logged, not thrown */
       onChange: (listener: LedgerListener) => void
     }
   }
 }
 
 const MAX_ATTEMPTS = 25
+
+interface ProjectionVersions { charges: StoredVersions, payments: StoredVersions }
+/** the item a change adds, whose document does not exist yet */
+interface Added { id: ObjectId, kind: 'charge' | 'payment' }
+
+/** The items whose documents may lag behind a ledger: none when clean; undefined: any. */
+function unwrittenOf (record: LedgerRecord): ReadonlySet<string> | undefined {
+  if (record.dirtySince === null) return new Set()
+  return record.pending === undefined ? undefined : new Set(record.pending)
+}
 
 function emptyLedger (lease: LeaseRef, now: Date): LedgerRecord {
   return {
@@ -59,26 +76,55 @@ export default fp(async function ledger (fastify) {
   const { ledgers, charges, payments } = fastify.repos
   const listeners: LedgerListener[] = []
 
-  async function project (record: LedgerRecord, settlement: Settlement, only?: ReadonlySet<string>): Promise<void> {
+  /**
+   * Writes a version's projections (all of them, or the items in `only`), then
+   * clears its dirty mark. `stored`: versions of the documents already known.
+   */
+  async function project (record: LedgerRecord, settlement: Settlement, only?: ReadonlySet<string>, stored?: ProjectionVersions): Promise<void> {
     const now = new Date()
     await Promise.all([
-      charges.project(chargeDocs(record, settlement, now, only)),
-      payments.project(paymentDocs(record, settlement, now, only))
+      charges.project(chargeDocs(record, settlement, now, only), stored?.charges),
+      payments.project(paymentDocs(record, settlement, now, only), stored?.payments)
     ])
     await ledgers.markProjected(record.agencyId, record._id, record.version)
   }
 
-  async function change (lease: LeaseRef, change: LedgerChange): Promise<ChangeResult> {
+  /**
+   * The stored versions of the documents a version rewrites: none for the item
+   * the change adds (it has no document yet; if a racing writer made one, the
+   * insert is refused and compared), a key lookup for each other.
+   */
+  async function storedVersionsOf (record: LedgerRecord, only: ReadonlySet<string>, added: Added | null): Promise<ProjectionVersions> {
+    const existing = (items: Array<{ _id: ObjectId }>) => items.filter((item) => only.has(item._id.toHexString()) && !(added?.id.equals(item._id) ?? false)).map((item) => item._id)
+    const [chargeVersions, paymentVersions] = await Promise.all([
+      charges.storedVersions(record.agencyId, existing(record.charges)),
+      payments.storedVersions(record.agencyId, existing(record.payments))
+    ])
+    if (added !== null) (added.kind === 'charge' ? chargeVersions : paymentVersions).set(added.id.toHexString(), null)
+    return { charges: chargeVersions, payments: paymentVersions }
+  }
+
+  async function notify (agencyId: ObjectId, result: ChangeResult): Promise<void> {
+    // Followers (the dashboard's rollups) must never fail a money write: what they
+    // miss, the reconciliation job recomputes.
+    for (const listener of listeners) {
+      await listener(agencyId, result).catch((err: unknown) => fastify.log.error({ err }, 'ledger listener failed'))
+    }
+  }
+
+  async function change (lease: LeaseRef, change: LedgerChange, read?: LedgerRecord | null): Promise<ChangeResult> {
+    let prefetched = read
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const now = new Date()
-      const stored = await ledgers.get(lease.agencyId, lease.leaseId)
+      const stored = prefetched === undefined ? await ledgers.get(lease.agencyId, lease.leaseId) : prefetched
+      prefetched = undefined
       const base = stored ?? emptyLedger(lease, now)
       const before = settlementOf(base)
       const outcome = applyChange(base, change, now)
 
       if (!outcome.applied) {
         // Already in the ledger: a replay. Finish whatever a crashed attempt left undone.
-        if (base.dirtySince !== null) await project(base, before)
+        if (base.dirtySince !== null) await project(base, before, unwrittenOf(base))
         return { change, before: base, settlementBefore: before, ledger: base, settlement: before, applied: false }
       }
 
@@ -93,6 +139,9 @@ export default fp(async function ledger (fastify) {
         settlement = settlementOf(folded)
       }
       checkBound(base, next, settlement.outstanding < before.outstanding || settlement.credit < before.credit)
+      // A ledger that was already dirty may hide an earlier version's unwritten documents: rewrite those too.
+      const lagging = unwrittenOf(base)
+      const only = lagging === undefined ? undefined : lagging.size === 0 ? moved : new Set([...lagging, ...moved])
       next = {
         ...next,
         version: base.version + 1,
@@ -101,23 +150,26 @@ export default fp(async function ledger (fastify) {
         outstanding: settlement.outstanding,
         credit: settlement.credit,
         dirtySince: base.dirtySince ?? now,
+        ...(only === undefined ? {} : { pending: [...only] }),
         updatedAt: now
       }
-      const written = stored === null ? await ledgers.create(next) : await ledgers.replace(next, base.version)
+      const added: Added | null = change.type === 'addCharge' ? { id: outcome.itemId, kind: 'charge' } : change.type === 'addPayment' ? { id: outcome.itemId, kind: 'payment' } : null
+      const versions = only === undefined ? undefined : storedVersionsOf(next, only, added)
+      // Awaited once the ledger is written; if that write fails, its failure is the one reported.
+      versions?.catch(() => undefined)
+      const written = stored === null ? await ledgers.create(next) : await ledgers.replace(next, base)
       if (!written) {
         // Another writer got there first: recompute from its version.
         await sleep(Math.random() * Math.min(50, attempt * 5))
         continue
       }
 
-      // A ledger that was already dirty may hide an earlier unprojected version: rewrite all.
-      await project(next, settlement, base.dirtySince === null ? moved : undefined)
       const result = { change, before: base, settlementBefore: before, ledger: next, settlement, applied: true }
-      // Followers (the dashboard's rollups) must never fail a money write: what they
-      // miss, the reconciliation job recomputes.
-      for (const listener of listeners) {
-        await listener(lease.agencyId, result).catch((err: unknown) => fastify.log.error({ err }, 'ledger listener failed'))
-      }
+      const [projected] = await Promise.allSettled([
+        (async () => { await project(next, settlement, only, await versions) })(),
+        notify(lease.agencyId, result)
+      ])
+      if (projected.status === 'rejected') throw projected.reason
       return result
     }
     throw codedError(503, 'LEDGER_BUSY', 'This lease\'s ledger is changing too fast; retry shortly')
@@ -125,7 +177,7 @@ export default fp(async function ledger (fastify) {
 
   fastify.decorate('ledger', {
     change,
-    repair: (record: LedgerRecord) => project(record, settlementOf(record)),
+    repair: (record: LedgerRecord) => project(record, settlementOf(record), unwrittenOf(record)),
     get: (agencyId: ObjectId, leaseId: ObjectId) => ledgers.get(agencyId, leaseId),
     onChange: (listener: LedgerListener) => { listeners.push(listener) }
   })

@@ -74,12 +74,11 @@ export default fp(async function rollups (fastify) {
   }
 
   ledger.onChange(async (agencyId, result) => {
-    await summaries.applyMoneyDelta(agencyId, contributionDelta(contributionOf(result.before, result.settlementBefore), contributionOf(result.ledger, result.settlement)))
     const { change } = result
-    if (change.type === 'addPayment') {
-      const p = change.payment
-      await summaries.pushPayment(agencyId, { id: p._id, leaseId: result.ledger._id, amount: p.amount, receivedAt: p.receivedAt, method: p.method, status: 'applied' })
-    } else if (change.type === 'reversePayment' || change.type === 'amendPayment') {
+    const added = change.type === 'addPayment' ? change.payment : null
+    const received: LatestPayment | null = added === null ? null : { id: added._id, leaseId: result.ledger._id, amount: added.amount, receivedAt: added.receivedAt, method: added.method, status: 'applied' }
+    await summaries.applyMoneyDelta(agencyId, contributionDelta(contributionOf(result.before, result.settlementBefore), contributionOf(result.ledger, result.settlement)), received)
+    if (change.type === 'reversePayment' || change.type === 'amendPayment') {
       const p = result.ledger.payments.find((payment) => payment._id.equals(change.paymentId))!
       await summaries.setPaymentStatus(agencyId, p._id, p.reversed ? 'reversed' : 'applied', p.method)
     }
