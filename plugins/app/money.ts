@@ -13,14 +13,14 @@ import type { LedgerRecord } from './repositories/ledgers.ts'
 import type { LedgerChange } from './ledger/changes.ts'
 
 export interface PaymentInput { leaseId: ObjectId, amount: number, receivedAt: Date, method: PaymentMethod, reference: string | null }
-/** A payment checked and its lease and ledger read, before its id is known (see preparePayment). */
-export interface PreparedPayment { input: PaymentInput, ref: LeaseRef & { lease: LeaseRecord }, ledger: LedgerRecord | null }
+/** A payment checked and its lease's ledger read, before its id is known (see preparePayment). */
+export interface PreparedPayment { input: PaymentInput, ref: LeaseRef, ledger: LedgerRecord | null }
 export interface ChargeInput { leaseId: ObjectId, kind: ChargeKind, description: string, amount: number, dueDate: Date }
 
 declare module 'fastify' {
   interface FastifyInstance {
     money: {
-      /** checks a payment and reads its lease and ledger (at once): what recording it builds on */
+      /** checks a payment and reads its lease's ledger: what recording it builds on */
       preparePayment: (agencyId: ObjectId, input: PaymentInput) => Promise<PreparedPayment>
       recordPayment: (prepared: PreparedPayment, paymentId: ObjectId) => Promise<PaymentRecord>
       reversePayment: (agencyId: ObjectId, paymentId: ObjectId, reason: string) => Promise<PaymentRecord>
@@ -98,10 +98,14 @@ export default fp(async function money (fastify) {
   fastify.decorate('money', {
     async preparePayment (agencyId, input) {
       if (input.receivedAt.getTime() > Date.now() + FUTURE_TOLERANCE_MS) throw codedError(400, 'RECEIVED_IN_FUTURE', 'receivedAt is in the future')
-      // The ledger is read beside its lease: the lease's checks decide whether it is used.
-      const [ref, stored] = await Promise.all([leaseLifecycle.ref(agencyId, input.leaseId), ledger.get(agencyId, input.leaseId)])
-      requireMoneyLease(ref.lease)
-      return { input, ref, ledger: stored }
+      // A lease has a ledger only once it was activated, and an activated lease never
+      // leaves the statuses that take money: the agency's ledger is proof enough, and
+      // only a lease without one is read (for its status, or a 404).
+      const stored = await ledger.read(agencyId, input.leaseId)
+      if (stored !== null) return { input, ref: { agencyId, leaseId: stored._id, propertyId: stored.propertyId, unitId: stored.unitId }, ledger: stored }
+      const { lease, ...ref } = await leaseLifecycle.ref(agencyId, input.leaseId)
+      requireMoneyLease(lease)
+      return { input, ref, ledger: null }
     },
 
     async recordPayment ({ input, ref, ledger: stored }, paymentId) {

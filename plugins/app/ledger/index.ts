@@ -5,23 +5,28 @@
 //   1. the ledger write decides everything, atomically, and is idempotent by item id;
 //   2. projections are derived, version-guarded and safe to repeat;
 //   3. a crash between 1 and 2 leaves the ledger marked dirty, with the items whose
-//      documents may lag: the next change of that lease, a replayed request, or
-//      the repair job rewrites them.
-// A change of a clean ledger may also fold its settled history away (fold.ts),
-// which keeps every ledger document within its bound.
+//      documents may lag (pending.ts): the next change of that lease, a replayed
+//      request, or the repair job rewrites those of them that lag.
+// A change may also fold its settled history away (fold.ts), which keeps every
+// ledger document within its bound.
 // What does not depend on an earlier step runs beside it, so a change costs few
 // round trips in sequence: the stored versions of the documents it rewrites are
 // read while the ledger is written, and the followers (the dashboard's summaries)
-// run while the projections are written and the ledger is marked projected.
+// run while the projections are written. The next change of a busy lease starts
+// from the version this process wrote (recent.ts), and its dirty mark is cleared
+// a moment later, off the request's path (marks.ts).
 import fp from 'fastify-plugin'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ObjectId } from 'mongodb'
 import type { StoredVersions } from '../repositories/projection.ts'
-import { NOTHING_FOLDED, type LedgerRecord } from '../repositories/ledgers.ts'
+import { NOTHING_FOLDED, type LedgerRecord, type PendingItems } from '../repositories/ledgers.ts'
 import { codedError } from '../error-handler.ts'
 import { applyChange, type LedgerChange } from './changes.ts'
 import { checkBound, foldLedger } from './fold.ts'
 import { chargeDocs, movedItems, paymentDocs, settlementOf } from './read-models.ts'
+import { RecentLedgers } from './recent.ts'
+import { DeferredMarks } from './marks.ts'
+import { laggingOf, pendingAfter, stillToWrite } from './pending.ts'
 import type { Settlement } from './allocate.ts'
 
 export interface LeaseRef { agencyId: ObjectId, leaseId: ObjectId, propertyId: ObjectId, unitId: ObjectId }
@@ -47,6 +52,8 @@ declare module 'fastify' {
       /** rewrites every projection of a ledger version and clears its dirty mark */
       repair: (ledger: LedgerRecord) => Promise<void>
       get: (agencyId: ObjectId, leaseId: ObjectId) => Promise<LedgerRecord | null>
+      /** the ledger as this process last wrote it (see recent.ts), else as MongoDB holds it: the start of a change */
+      read: (agencyId: ObjectId, leaseId: ObjectId) => Promise<LedgerRecord | null>
       /** awaited after every applied change, beside its projections; failures are logged, not thrown */
       onChange: (listener: LedgerListener) => void
     }
@@ -59,12 +66,6 @@ interface ProjectionVersions { charges: StoredVersions, payments: StoredVersions
 /** the item a change adds, whose document does not exist yet */
 interface Added { id: ObjectId, kind: 'charge' | 'payment' }
 
-/** The items whose documents may lag behind a ledger: none when clean; undefined: any. */
-function unwrittenOf (record: LedgerRecord): ReadonlySet<string> | undefined {
-  if (record.dirtySince === null) return new Set()
-  return record.pending === undefined ? undefined : new Set(record.pending)
-}
-
 function emptyLedger (lease: LeaseRef, now: Date): LedgerRecord {
   return {
     _id: lease.leaseId, agencyId: lease.agencyId, propertyId: lease.propertyId, unitId: lease.unitId, version: 0,
@@ -75,18 +76,41 @@ function emptyLedger (lease: LeaseRef, now: Date): LedgerRecord {
 export default fp(async function ledger (fastify) {
   const { ledgers, charges, payments } = fastify.repos
   const listeners: LedgerListener[] = []
+  const recent = new RecentLedgers()
+
+  const marks = new DeferredMarks(
+    (agencyId, leaseId, version) => ledgers.markProjected(agencyId, leaseId, version),
+    (err) => fastify.log.warn({ err }, 'clearing a ledger\'s dirty mark failed; the next change or the repair job clears it')
+  )
+  fastify.addHook('onClose', () => marks.flush())
 
   /**
    * Writes a version's projections (all of them, or the items in `only`), then
-   * clears its dirty mark. `stored`: versions of the documents already known.
+   * clears its dirty mark (now, or a moment later: marks.ts). `stored`: versions
+   * of the documents already known.
    */
-  async function project (record: LedgerRecord, settlement: Settlement, only?: ReadonlySet<string>, stored?: ProjectionVersions): Promise<void> {
+  async function project (record: LedgerRecord, settlement: Settlement, only: ReadonlySet<string> | undefined, stored: ProjectionVersions | undefined, mark: 'now' | 'later'): Promise<void> {
     const now = new Date()
     await Promise.all([
       charges.project(chargeDocs(record, settlement, now, only), stored?.charges),
       payments.project(paymentDocs(record, settlement, now, only), stored?.payments)
     ])
-    await ledgers.markProjected(record.agencyId, record._id, record.version)
+    recent.projected(record.agencyId, record._id, record.version)
+    if (mark === 'now') await ledgers.markProjected(record.agencyId, record._id, record.version)
+    else marks.later(record.agencyId, record._id, record.version)
+  }
+
+  /**
+   * Completes the projections of a version: the `moved` items' documents, and
+   * those of the lagging items (see pending.ts) that lag. `versions`: the stored
+   * versions of all of them but a new item's, if already asked for.
+   */
+  async function complete (record: LedgerRecord, settlement: Settlement, moved: ReadonlySet<string>, lagging: PendingItems | undefined,
+    versions: Promise<ProjectionVersions> | undefined, mark: 'now' | 'later'): Promise<void> {
+    if (lagging === undefined) return await project(record, settlement, undefined, undefined, mark)
+    const only = new Set([...moved, ...Object.keys(lagging)])
+    const stored = await (versions ?? storedVersionsOf(record, only, null))
+    await project(record, settlement, stillToWrite(moved, lagging, [stored.charges, stored.payments]), stored, mark)
   }
 
   /**
@@ -117,14 +141,23 @@ export default fp(async function ledger (fastify) {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const now = new Date()
       const stored = prefetched === undefined ? await ledgers.get(lease.agencyId, lease.leaseId) : prefetched
+      // Only a first attempt may start from memory (or from what the caller read, which may be memory).
+      const maybeRemembered = prefetched !== undefined
       prefetched = undefined
       const base = stored ?? emptyLedger(lease, now)
       const before = settlementOf(base)
       const outcome = applyChange(base, change, now)
 
+      if (!outcome.applied && maybeRemembered && stored !== null && recent.get(lease.agencyId, lease.leaseId) === stored) {
+        // Answer a replay from MongoDB's version, never from a memory another process may have overtaken.
+        recent.forget(lease.agencyId, lease.leaseId)
+        continue
+      }
+      // A dirty ledger may hide an earlier version's unwritten documents (pending.ts).
+      const lagging = laggingOf(base)
       if (!outcome.applied) {
         // Already in the ledger: a replay. Finish whatever a crashed attempt left undone.
-        if (base.dirtySince !== null) await project(base, before, unwrittenOf(base))
+        if (base.dirtySince !== null) await complete(base, before, new Set(), lagging, undefined, 'later')
         return { change, before: base, settlementBefore: before, ledger: base, settlement: before, applied: false }
       }
 
@@ -132,41 +165,41 @@ export default fp(async function ledger (fastify) {
       // The items this change moved: their documents are rewritten, so they may not fold yet.
       const moved = new Set([...movedItems(before, settlement), outcome.itemId.toHexString()])
       let next: LedgerRecord = { ...base, ...outcome.facts }
-      // A dirty ledger may hide documents not yet written: it folds at a later change.
-      const folded = base.dirtySince === null ? foldLedger(next, settlement, now, moved) : null
+      // Neither may items whose documents may lag; a ledger that may lag anywhere folds at a later change.
+      const folded = lagging === undefined ? null : foldLedger(next, settlement, now, new Set([...moved, ...Object.keys(lagging)]))
       if (folded !== null) {
         next = folded
         settlement = settlementOf(folded)
       }
       checkBound(base, next, settlement.outstanding < before.outstanding || settlement.credit < before.credit)
-      // A ledger that was already dirty may hide an earlier version's unwritten documents: rewrite those too.
-      const lagging = unwrittenOf(base)
-      const only = lagging === undefined ? undefined : lagging.size === 0 ? moved : new Set([...lagging, ...moved])
+      const version = base.version + 1
       next = {
         ...next,
-        version: base.version + 1,
+        version,
         totalCharged: settlement.totalCharged,
         totalPaid: settlement.totalPaid,
         outstanding: settlement.outstanding,
         credit: settlement.credit,
         dirtySince: base.dirtySince ?? now,
-        ...(only === undefined ? {} : { pending: [...only] }),
+        ...(lagging === undefined ? {} : { pending: pendingAfter(lagging, moved, version) }),
         updatedAt: now
       }
       const added: Added | null = change.type === 'addCharge' ? { id: outcome.itemId, kind: 'charge' } : change.type === 'addPayment' ? { id: outcome.itemId, kind: 'payment' } : null
-      const versions = only === undefined ? undefined : storedVersionsOf(next, only, added)
+      const versions = lagging === undefined ? undefined : storedVersionsOf(next, new Set([...moved, ...Object.keys(lagging)]), added)
       // Awaited once the ledger is written; if that write fails, its failure is the one reported.
       versions?.catch(() => undefined)
       const written = stored === null ? await ledgers.create(next) : await ledgers.replace(next, base)
       if (!written) {
         // Another writer got there first: recompute from its version.
+        recent.forget(lease.agencyId, lease.leaseId)
         await sleep(Math.random() * Math.min(50, attempt * 5))
         continue
       }
+      recent.written(next)
 
       const result = { change, before: base, settlementBefore: before, ledger: next, settlement, applied: true }
       const [projected] = await Promise.allSettled([
-        (async () => { await project(next, settlement, only, await versions) })(),
+        complete(next, settlement, moved, lagging, versions, 'later'),
         notify(lease.agencyId, result)
       ])
       if (projected.status === 'rejected') throw projected.reason
@@ -177,8 +210,9 @@ export default fp(async function ledger (fastify) {
 
   fastify.decorate('ledger', {
     change,
-    repair: (record: LedgerRecord) => project(record, settlementOf(record), unwrittenOf(record)),
+    repair: (record: LedgerRecord) => complete(record, settlementOf(record), new Set(), laggingOf(record), undefined, 'now'),
     get: (agencyId: ObjectId, leaseId: ObjectId) => ledgers.get(agencyId, leaseId),
+    read: async (agencyId: ObjectId, leaseId: ObjectId) => recent.get(agencyId, leaseId) ?? await ledgers.get(agencyId, leaseId),
     onChange: (listener: LedgerListener) => { listeners.push(listener) }
   })
 }, { name: 'ledger', dependencies: ['repositories'] })

@@ -69,6 +69,9 @@ export const NOTHING_FOLDED: CarriedBalance = {
   charges: 0, payments: 0, charged: 0, paid: 0, lastCharge: null, lastPayment: null, keys: [], months: {}, latestPayments: [], foldedAt: null
 }
 
+/** Item ids (hex) → the ledger version that last moved the item. */
+export type PendingItems = Record<string, number>
+
 export interface LedgerRecord {
   _id: ObjectId
   agencyId: ObjectId
@@ -85,11 +88,11 @@ export interface LedgerRecord {
   /** set when a version is written, cleared once its projections are written */
   dirtySince: Date | null
   /**
-   * While dirty: the items (hex ids) whose documents the versions written since
-   * the ledger was last projected may have left unwritten. A dirty ledger
-   * without it (written before it existed) may lag on any item.
+   * While dirty: the items whose documents the versions written since the ledger
+   * was last projected may have left unwritten (ledger/pending.ts). A dirty
+   * ledger without it (written before it existed) may lag on any item.
    */
-  pending?: string[]
+  pending?: PendingItems
   updatedAt: Date
 }
 
