@@ -145,7 +145,7 @@ export default fp(async function ledger (fastify) {
       const maybeRemembered = prefetched !== undefined
       prefetched = undefined
       const base = stored ?? emptyLedger(lease, now)
-      const before = settlementOf(base)
+      const before = recent.settlementOf(base) ?? settlementOf(base)
       const outcome = applyChange(base, change, now)
 
       if (!outcome.applied && maybeRemembered && stored !== null && recent.get(lease.agencyId, lease.leaseId) === stored) {
@@ -195,7 +195,7 @@ export default fp(async function ledger (fastify) {
         await sleep(Math.random() * Math.min(50, attempt * 5))
         continue
       }
-      recent.written(next)
+      recent.written(next, settlement)
 
       const result = { change, before: base, settlementBefore: before, ledger: next, settlement, applied: true }
       const [projected] = await Promise.allSettled([

@@ -1,5 +1,6 @@
 // From a ledger version to its read models: the settlement of its facts, and
 // the charge and payment documents the lists and the API read.
+import { ObjectId } from 'mongodb'
 import type { LedgerRecord } from '../repositories/ledgers.ts'
 import type { ChargeRecord } from '../repositories/charges.ts'
 import type { PaymentRecord } from '../repositories/payments.ts'
@@ -53,7 +54,6 @@ export function chargeDocs (ledger: LedgerRecord, settlement: Settlement, now: D
 }
 
 export function paymentDocs (ledger: LedgerRecord, settlement: Settlement, now: Date, only?: ReadonlySet<string>): PaymentRecord[] {
-  const chargesById = new Map(ledger.charges.map((c) => [c._id.toHexString(), c._id]))
   return ledger.payments.filter((p) => only === undefined || only.has(p._id.toHexString())).map((p) => {
     const id = p._id.toHexString()
     return {
@@ -68,7 +68,7 @@ export function paymentDocs (ledger: LedgerRecord, settlement: Settlement, now: 
       reference: p.reference,
       status: p.reversed ? 'reversed' as const : 'applied' as const,
       applied: settlement.applied.get(id) ?? 0,
-      allocations: (settlement.byPayment.get(id) ?? []).map((a) => ({ chargeId: chargesById.get(a.chargeId)!, amount: a.amount })),
+      allocations: (settlement.byPayment.get(id) ?? []).map((a) => ({ chargeId: ObjectId.createFromHexString(a.chargeId), amount: a.amount })),
       reversedAt: p.reversedAt,
       reversalReason: p.reversalReason,
       ledgerVersion: ledger.version,
