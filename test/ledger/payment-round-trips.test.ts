@@ -79,4 +79,16 @@ test('a payment costs a bounded number of MongoDB commands and sequential round 
   t.ok(replayed.commands.length <= 5, `a replay reads, it does not write (${replayed.commands.join(', ')})`)
   t.notOk(replayed.commands.some((c) => /\.(update|insert)$/.test(c) && !c.startsWith('idempotency_keys.insert')), 'no write but the refused claim')
   t.same(moneyProblems(await leaseMoney(app, owner.agencyId, lease.id)), [])
+
+  // Ten at once to the lease: each waits for the one before it in this process, so none loses the version check.
+  const burst = await recordCommands(app, async () => {
+    const answers = await Promise.all(Array.from({ length: 10 }, () => pay(1_000)))
+    t.same(new Set(answers.map((r) => r.statusCode)), new Set([201]))
+  })
+  const count = (command: string) => burst.commands.filter((c) => c === command).length
+  t.comment(`ten payments at once: ${burst.commands.length} commands`)
+  t.equal(count('ledgers.update'), 10, 'one ledger write each')
+  t.equal(count('ledgers.find'), 0, 'no ledger read again after a lost race')
+  t.equal(count('payments.find'), 0, 'no payment document checked again')
+  t.same(moneyProblems(await leaseMoney(app, owner.agencyId, lease.id)), [])
 })

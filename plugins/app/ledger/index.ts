@@ -26,6 +26,7 @@ import { checkBound, foldLedger } from './fold.ts'
 import { chargeDocs, movedItems, paymentDocs, settlementOf } from './read-models.ts'
 import { RecentLedgers } from './recent.ts'
 import { DeferredMarks } from './marks.ts'
+import { LeaseLanes } from './lanes.ts'
 import { laggingOf, pendingAfter, stillToWrite } from './pending.ts'
 import type { Settlement } from './allocate.ts'
 
@@ -77,6 +78,7 @@ export default fp(async function ledger (fastify) {
   const { ledgers, charges, payments } = fastify.repos
   const listeners: LedgerListener[] = []
   const recent = new RecentLedgers()
+  const lanes = new LeaseLanes()
 
   const marks = new DeferredMarks(
     (agencyId, leaseId, version) => ledgers.markProjected(agencyId, leaseId, version),
@@ -137,6 +139,17 @@ export default fp(async function ledger (fastify) {
   }
 
   async function change (lease: LeaseRef, change: LedgerChange, read?: LedgerRecord | null): Promise<ChangeResult> {
+    const lane = await lanes.enter(`${lease.agencyId.toHexString()}:${lease.leaseId.toHexString()}`)
+    try {
+      // After a wait the caller's read is older than the version just written here.
+      return await changeInLane(lease, change, lane.waited ? recent.get(lease.agencyId, lease.leaseId) : read, lane.leave)
+    } finally {
+      lane.leave()
+    }
+  }
+
+  /** `leave`: called once the ledger and its projections are written, for the lease's next change to start. */
+  async function changeInLane (lease: LeaseRef, change: LedgerChange, read: LedgerRecord | null | undefined, leave: () => void): Promise<ChangeResult> {
     let prefetched = read
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const now = new Date()
@@ -199,7 +212,7 @@ export default fp(async function ledger (fastify) {
 
       const result = { change, before: base, settlementBefore: before, ledger: next, settlement, applied: true }
       const [projected] = await Promise.allSettled([
-        complete(next, settlement, moved, lagging, versions, 'later'),
+        complete(next, settlement, moved, lagging, versions, 'later').finally(leave),
         notify(lease.agencyId, result)
       ])
       if (projected.status === 'rejected') throw projected.reason
