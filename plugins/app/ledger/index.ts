@@ -23,7 +23,7 @@ import { NOTHING_FOLDED, type LedgerRecord, type PendingItems } from '../reposit
 import { codedError } from '../error-handler.ts'
 import { applyChange, type LedgerChange } from './changes.ts'
 import { checkBound, foldLedger } from './fold.ts'
-import { chargeDocs, movedItems, paymentDocs, settlementOf } from './read-models.ts'
+import { chargeDocs, itemsOf, movedItems, paymentDocs, settlementOf } from './read-models.ts'
 import { RecentLedgers } from './recent.ts'
 import { DeferredMarks } from './marks.ts'
 import { LeaseLanes } from './lanes.ts'
@@ -111,7 +111,7 @@ export default fp(async function ledger (fastify) {
     versions: Promise<ProjectionVersions> | undefined, mark: 'now' | 'later'): Promise<void> {
     if (lagging === undefined) return await project(record, settlement, undefined, undefined, mark)
     const only = new Set([...moved, ...Object.keys(lagging)])
-    const stored = await (versions ?? storedVersionsOf(record, only, null))
+    const stored = await (versions ?? storedVersionsOf(record, settlement, only, null))
     await project(record, settlement, stillToWrite(moved, lagging, [stored.charges, stored.payments]), stored, mark)
   }
 
@@ -120,11 +120,12 @@ export default fp(async function ledger (fastify) {
    * the change adds (it has no document yet; if a racing writer made one, the
    * insert is refused and compared), a key lookup for each other.
    */
-  async function storedVersionsOf (record: LedgerRecord, only: ReadonlySet<string>, added: Added | null): Promise<ProjectionVersions> {
-    const existing = (items: Array<{ _id: ObjectId }>) => items.filter((item) => only.has(item._id.toHexString()) && !(added?.id.equals(item._id) ?? false)).map((item) => item._id)
+  async function storedVersionsOf (record: LedgerRecord, settlement: Settlement, only: ReadonlySet<string>, added: Added | null): Promise<ProjectionVersions> {
+    const addedId = added?.id.toHexString()
+    const existing = (items: Array<{ _id: ObjectId }>, ids: string[]) => itemsOf(items, ids, only).filter(({ id }) => id !== addedId).map(({ item }) => item._id)
     const [chargeVersions, paymentVersions] = await Promise.all([
-      charges.storedVersions(record.agencyId, existing(record.charges)),
-      payments.storedVersions(record.agencyId, existing(record.payments))
+      charges.storedVersions(record.agencyId, existing(record.charges, settlement.chargeIds)),
+      payments.storedVersions(record.agencyId, existing(record.payments, settlement.paymentIds))
     ])
     if (added !== null) (added.kind === 'charge' ? chargeVersions : paymentVersions).set(added.id.toHexString(), null)
     return { charges: chargeVersions, payments: paymentVersions }
@@ -198,7 +199,7 @@ export default fp(async function ledger (fastify) {
         updatedAt: now
       }
       const added: Added | null = change.type === 'addCharge' ? { id: outcome.itemId, kind: 'charge' } : change.type === 'addPayment' ? { id: outcome.itemId, kind: 'payment' } : null
-      const versions = lagging === undefined ? undefined : storedVersionsOf(next, new Set([...moved, ...Object.keys(lagging)]), added)
+      const versions = lagging === undefined ? undefined : storedVersionsOf(next, settlement, new Set([...moved, ...Object.keys(lagging)]), added)
       // Awaited once the ledger is written; if that write fails, its failure is the one reported.
       versions?.catch(() => undefined)
       const written = stored === null ? await ledgers.create(next) : await ledgers.replace(next, base)

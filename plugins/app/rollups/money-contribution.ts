@@ -91,10 +91,10 @@ export function contributionChange (before: LedgerFacts, settlementBefore: Settl
     if (was !== undefined && was !== paid && !replaced.has(id)) movedPaid.set(id, was - paid)
   }
   if (movedPaid.size > 0) {
-    for (const charge of after.charges) {
-      const change = charge.voided ? undefined : movedPaid.get(charge._id.toHexString())
+    after.charges.forEach((charge, i) => {
+      const change = charge.voided ? undefined : movedPaid.get(settlementAfter.chargeIds[i]!)
       if (change !== undefined) add(delta.outstandingByDueDay, dayOf(charge.dueDate), change)
-    }
+    })
   }
   const received = new Set(after.payments)
   for (const payment of before.payments) if (!received.has(payment) && !payment.reversed) add(delta.collected, monthOf(payment.receivedAt), -payment.amount)
