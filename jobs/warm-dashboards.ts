@@ -4,9 +4,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { Task } from 'graphile-worker'
 import { ObjectId } from 'mongodb'
+import { ACTIVE_WITHIN_MS } from '../plugins/app/dashboard.ts'
 
 const TASK = 'warm-dashboards'
-const ACTIVE_WITHIN_MS = 15 * 60_000
 
 export function warmDashboards (app: FastifyInstance): Task {
   return async (_payload, helpers) => {

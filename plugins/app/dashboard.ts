@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis'
 import { Dashboard, WIDGETS, type Widget } from '../../schemas/dashboard.ts'
 import { figures } from './rollups/figures.ts'
 import { twelveMonthsTo, type MonthRange } from './rollups/source.ts'
-import type { Cached } from './dashboard-cache/index.ts'
+import type { Cached, ViaRedis } from './dashboard-cache/index.ts'
 import { codedError } from './error-handler.ts'
 
 export interface DashboardRequest { include?: string | undefined, period?: string | undefined }
@@ -31,6 +31,9 @@ declare module 'fastify' {
 
 const ACTIVE_KEY = 'dashboard:active'
 const ACTIVITY_THROTTLE_MS = 60_000
+/** An agency whose dashboard was read this recently is active: writes refresh its cached figures, the warming job keeps them warm. */
+export const ACTIVE_WITHIN_MS = 15 * 60_000
+const ASK_AGAIN_AFTER_MS = 5_000
 
 export function currentPeriod (now = new Date()): string {
   return now.toISOString().slice(0, 7)
@@ -61,6 +64,8 @@ export default fp(async function dashboard (fastify) {
   const { rollups, dashboardCache, repos, config } = fastify
   const serialize = fastJson(Dashboard)
   const lastActivity = new Map<string, number>()
+  // What the shared activity set said of an agency, and when it was asked.
+  const lastAsked = new Map<string, { at: number, lastRead: number }>()
   const redis: Redis = fastify.redis
 
   async function compute (agencyId: ObjectId, period: string, include: ReadonlySet<Widget>): Promise<Cached> {
@@ -103,8 +108,27 @@ export default fp(async function dashboard (fastify) {
     return compute(agencyId, period, widgets === ALL_WIDGETS_KEY ? ALL_WIDGETS : new Set(widgets.split(',') as Widget[]))
   }
 
-  // After a write, the agency's cached variants are recomputed, or else its default dashboard.
-  dashboardCache.setRecompute((agencyId, variant) => computeVariant(new ObjectId(agencyId), variant), () => `${periodOfNow()}|${ALL_WIDGETS_KEY}`)
+  /**
+   * Read lately, by a reader of this instance (no Redis call) or of any (the
+   * shared activity set, asked at most once per agency every few seconds: writes
+   * come in bursts, and a new reader is noticed that much later).
+   */
+  async function readLately (agencyId: string, viaRedis: ViaRedis): Promise<boolean> {
+    const now = Date.now()
+    if ((lastActivity.get(agencyId) ?? 0) >= now - ACTIVE_WITHIN_MS) return true
+    const asked = lastAsked.get(agencyId)
+    if (asked !== undefined && now - asked.at < ASK_AGAIN_AFTER_MS) return asked.lastRead >= now - ACTIVE_WITHIN_MS
+    const score = await viaRedis(() => redis.zscore(ACTIVE_KEY, agencyId))
+    // Unknown (Redis failing) counts as read: the write refreshes as it always may.
+    if (score === undefined) return true
+    const lastRead = score === null ? 0 : Number(score)
+    if (lastAsked.size > 50_000) lastAsked.clear()
+    lastAsked.set(agencyId, { at: now, lastRead })
+    return lastRead >= now - ACTIVE_WITHIN_MS
+  }
+
+  // After a write, the agency's cached variants are recomputed, or else its default dashboard, for an agency read lately.
+  dashboardCache.setRecompute((agencyId, variant) => computeVariant(new ObjectId(agencyId), variant), () => `${periodOfNow()}|${ALL_WIDGETS_KEY}`, readLately)
 
   fastify.decorate('dashboard', {
     get,

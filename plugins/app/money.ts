@@ -8,16 +8,21 @@ import type { ChargeKind, ChargeRecord } from './repositories/charges.ts'
 import type { PaymentMethod, PaymentRecord } from './repositories/payments.ts'
 import type { LeaseRecord } from './repositories/leases.ts'
 import { balanceOf, chargeDocs, paymentDocs, type BalanceFigures } from './ledger/read-models.ts'
-import type { ChangeResult } from './ledger/index.ts'
+import type { ChangeResult, LeaseRef } from './ledger/index.ts'
+import type { LedgerRecord } from './repositories/ledgers.ts'
 import type { LedgerChange } from './ledger/changes.ts'
 
 export interface PaymentInput { leaseId: ObjectId, amount: number, receivedAt: Date, method: PaymentMethod, reference: string | null }
+/** A payment checked and its lease's ledger read, before its id is known (see preparePayment). */
+export interface PreparedPayment { input: PaymentInput, ref: LeaseRef, ledger: LedgerRecord | null }
 export interface ChargeInput { leaseId: ObjectId, kind: ChargeKind, description: string, amount: number, dueDate: Date }
 
 declare module 'fastify' {
   interface FastifyInstance {
     money: {
-      recordPayment: (agencyId: ObjectId, paymentId: ObjectId, input: PaymentInput) => Promise<PaymentRecord>
+      /** checks a payment and reads its lease's ledger: what recording it builds on */
+      preparePayment: (agencyId: ObjectId, input: PaymentInput) => Promise<PreparedPayment>
+      recordPayment: (prepared: PreparedPayment, paymentId: ObjectId) => Promise<PaymentRecord>
       reversePayment: (agencyId: ObjectId, paymentId: ObjectId, reason: string) => Promise<PaymentRecord>
       amendPayment: (agencyId: ObjectId, paymentId: ObjectId, changes: { method?: PaymentMethod | undefined, reference?: string | null | undefined }) => Promise<PaymentRecord>
       raiseCharge: (agencyId: ObjectId, chargeId: ObjectId, input: ChargeInput) => Promise<ChargeRecord>
@@ -91,16 +96,25 @@ export default fp(async function money (fastify) {
   }
 
   fastify.decorate('money', {
-    async recordPayment (agencyId, paymentId, input) {
+    async preparePayment (agencyId, input) {
       if (input.receivedAt.getTime() > Date.now() + FUTURE_TOLERANCE_MS) throw codedError(400, 'RECEIVED_IN_FUTURE', 'receivedAt is in the future')
-      const ref = await leaseLifecycle.ref(agencyId, input.leaseId)
-      requireMoneyLease(ref.lease)
+      // A lease has a ledger only once it was activated, and an activated lease never
+      // leaves the statuses that take money: the agency's ledger is proof enough, and
+      // only a lease without one is read (for its status, or a 404).
+      const stored = await ledger.read(agencyId, input.leaseId)
+      if (stored !== null) return { input, ref: { agencyId, leaseId: stored._id, propertyId: stored.propertyId, unitId: stored.unitId }, ledger: stored }
+      const { lease, ...ref } = await leaseLifecycle.ref(agencyId, input.leaseId)
+      requireMoneyLease(lease)
+      return { input, ref, ledger: null }
+    },
+
+    async recordPayment ({ input, ref, ledger: stored }, paymentId) {
       const change: LedgerChange = {
         type: 'addPayment',
         payment: { _id: paymentId, amount: input.amount, receivedAt: input.receivedAt, method: input.method, reference: input.reference, reversed: false, reversedAt: null, reversalReason: null, createdAt: new Date() }
       }
       // A retry whose first attempt landed before the payment was folded away: it is there.
-      return await replayIfClosed(async () => paymentOf(await ledger.change(ref, change), paymentId), () => payments.findById(agencyId, paymentId))
+      return await replayIfClosed(async () => paymentOf(await ledger.change(ref, change, stored), paymentId), () => payments.findById(ref.agencyId, paymentId))
     },
 
     async reversePayment (agencyId, paymentId, reason) {

@@ -66,7 +66,8 @@ test('a long history folds at the next change, and every side of the money still
     t.same([again.statusCode, again.json().status], [200, 'voided'], 'voiding a folded voided charge again is a harmless repeat')
     const reversed = await owner.post(`/v1/payments/${payments[5]!._id.toHexString()}/reversal`, { reason: 'again' })
     t.same([reversed.statusCode, reversed.json().status], [200, 'reversed'], 'and so is reversing a folded reversed payment')
-    const replay = await app.money.recordPayment(new ObjectId(owner.agencyId), payments[20]!._id, { leaseId: new ObjectId(lease.id), amount: 1_000, receivedAt: payments[20]!.receivedAt, method: 'bank_transfer', reference: null })
+    const prepared = await app.money.preparePayment(new ObjectId(owner.agencyId), { leaseId: new ObjectId(lease.id), amount: 1_000, receivedAt: payments[20]!.receivedAt, method: 'bank_transfer', reference: null })
+    const replay = await app.money.recordPayment(prepared, payments[20]!._id)
     t.equal(replay._id.toHexString(), payments[20]!._id.toHexString(), 'a retried payment already folded answers as a replay, counted once')
 
     t.equal((await owner.post('/v1/charges', { leaseId: lease.id, kind: 'fee', description: 'today', amount: 700, dueDate: new Date().toISOString().slice(0, 10) })).statusCode, 201, 'today is open')

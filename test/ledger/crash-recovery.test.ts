@@ -1,20 +1,21 @@
 import { test } from 'tap'
 import { randomUUID } from 'node:crypto'
+import { ObjectId } from 'mongodb'
 import { build } from '../helper.ts'
 import { signup } from '../support/session.ts'
 import { leasedUnit } from '../support/portfolio.ts'
-import { leaseMoney, moneyProblems } from '../support/money-invariants.ts'
+import { leaseMoney, moneyProblems, settledLeaseMoney } from '../support/money-invariants.ts'
 import { crashOnce, taskHelpers, type CrashMoment } from '../support/crash.ts'
 import { repairLedgerProjections } from '../../jobs/repair-ledger-projections.ts'
 import type { App } from '../helper.ts'
 
-// The steps of POST /v1/payments, in order, as the repository calls they make.
+// The writes of POST /v1/payments, in order, as the repository calls they make
+// (the dirty mark is cleared after the response: see the last test).
 const steps = [
   { name: 'claim the idempotency key', repo: 'idempotencyKeys', method: 'claim' },
   { name: 'write the ledger', repo: 'ledgers', method: 'replace' },
   { name: 'project the charges', repo: 'charges', method: 'project' },
   { name: 'project the payments', repo: 'payments', method: 'project' },
-  { name: 'mark the ledger projected', repo: 'ledgers', method: 'markProjected' },
   { name: 'store the response', repo: 'idempotencyKeys', method: 'complete' }
 ] as const
 
@@ -40,7 +41,7 @@ test('a payment cut short at any step is neither lost nor counted twice', async 
         t.equal(retried.statusCode, 201)
         t.equal(retried.json().applied, 90_000)
 
-        const money = await leaseMoney(app, owner.agencyId, lease.id)
+        const money = await settledLeaseMoney(app, owner.agencyId, lease.id)
         t.same(moneyProblems(money), [], 'every side agrees')
         t.equal(money.payments.length, 1, 'exactly one payment')
         t.equal(money.ledger!.totalPaid, 90_000, 'counted once')
@@ -67,6 +68,34 @@ test('a payment cut short at any step is neither lost nor counted twice', async 
     t.equal(repaired.ledger!.dirtySince, null)
     t.equal(repaired.payments.length, 1)
   })
+})
+
+test('a dirty mark that is never cleared costs a check of the documents it lists, not a rewrite', async (t) => {
+  const app: App = await build(t)
+  const owner = await signup(app, 'Lost Mark Agency')
+  const { lease } = await leasedUnit(owner, 'lost-mark')
+  await owner.post('/v1/charges', { leaseId: lease.id, kind: 'fee', description: 'Fee', amount: 10_000, dueDate: '2026-01-10' })
+  await settledLeaseMoney(app, owner.agencyId, lease.id)
+  // The process "dies" before clearing the mark: the payment answered, its documents are written.
+  const fault = crashOnce(app.repos.ledgers, 'markProjected', 'before')
+  t.equal((await owner.post('/v1/payments', { leaseId: lease.id, amount: 4_000, method: 'cash' })).statusCode, 201)
+  for (let i = 0; i < 150 && !fault.crashed(); i++) await new Promise((resolve) => setTimeout(resolve, 100))
+  t.ok(fault.crashed(), 'the clearing was attempted after the response')
+  const left = await leaseMoney(app, owner.agencyId, lease.id)
+  t.not(left.ledger!.dirtySince, null, 'the mark stayed')
+  t.same(moneyProblems(left), [], 'the money is right all the same')
+  const stored = await app.mongo.db!.collection('ledgers').findOne({ _id: new ObjectId(lease.id) })
+  t.same(Object.values(stored!.pending ?? {}).length, 2, 'it lists the payment and the charge it settled')
+
+  const written = async () => (await app.mongo.db!.collection('charges').find({ leaseId: new ObjectId(lease.id) }).toArray())
+    .concat(await app.mongo.db!.collection('payments').find({ leaseId: new ObjectId(lease.id) }).toArray())
+    .map((doc) => `${String(doc._id)} ${String(doc.ledgerVersion)} ${(doc.updatedAt as Date).toISOString()}`).sort()
+  const documents = await written()
+  await repairLedgerProjections(app, 0)({}, taskHelpers)
+  const repaired = await leaseMoney(app, owner.agencyId, lease.id)
+  t.equal(repaired.ledger!.dirtySince, null, 'the repair job cleared it')
+  t.same(await written(), documents, 'without rewriting a document')
+  t.same(moneyProblems(repaired), [])
 })
 
 test('20 clients writing to the same leases at once lose no update', async (t) => {

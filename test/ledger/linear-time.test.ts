@@ -8,7 +8,7 @@ import { ObjectId } from 'mongodb'
 import { NOTHING_FOLDED, type LedgerRecord } from '../../plugins/app/repositories/ledgers.ts'
 import { chargeDocs, movedItems, paymentDocs, settlementOf } from '../../plugins/app/ledger/read-models.ts'
 import { applyChange } from '../../plugins/app/ledger/changes.ts'
-import { contributionOf } from '../../plugins/app/rollups/money-contribution.ts'
+import { contributionChange } from '../../plugins/app/rollups/money-contribution.ts'
 import type { Settlement } from '../../plugins/app/ledger/allocate.ts'
 
 const DAY = 86_400_000
@@ -57,8 +57,7 @@ function readsOfAWrite (n: number): number {
   // The repair job and a dirty ledger write every document.
   chargeDocs(next, after, new Date())
   paymentDocs(next, after, new Date())
-  contributionOf(base, before)
-  contributionOf(next, after)
+  contributionChange(base, before, next, after)
   return reads.n
 }
 

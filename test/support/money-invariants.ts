@@ -45,3 +45,17 @@ export function moneyProblems (money: LeaseMoney): string[] {
   }
   return problems
 }
+
+/**
+ * The lease's money once its ledger's dirty mark is cleared: a change clears it
+ * a moment after it answers (plugins/app/ledger/marks.ts). Polls, with a
+ * deadline generous for a busy machine.
+ */
+export async function settledLeaseMoney (app: App, agencyId: string, leaseId: string, timeoutMs = 15_000): Promise<LeaseMoney> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const money = await leaseMoney(app, agencyId, leaseId)
+    if (money.ledger === null || money.ledger.dirtySince === null || Date.now() > deadline) return money
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}

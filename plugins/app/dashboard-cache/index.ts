@@ -31,6 +31,10 @@ import { WindowStats, type Outcome } from './window-stats.ts'
 export type { Cached } from './redis-tier.ts'
 
 type Recompute = (agencyId: string, variant: string) => Promise<Cached>
+/** A Redis call through the cache's circuit breaker: undefined when Redis is failing. */
+export type ViaRedis = <T>(operation: () => Promise<T>) => Promise<T | undefined>
+/** Whether anyone read an agency's dashboard lately; Redis is asked through `viaRedis` */
+type ReadLately = (agencyId: string, viaRedis: ViaRedis) => Promise<boolean>
 /** One agency's L1 entries, and the variants with a computation in flight. */
 interface AgencyEntries {
   cache: LRUCache<string, Cached, FetchContext>
@@ -54,10 +58,11 @@ declare module 'fastify' {
       get: (agencyId: string, variant: string, compute: () => Promise<Cached>, options?: { background?: boolean }) => Promise<Cached>
       invalidate: (agencyId: string) => Promise<void>
       /**
-       * How to recompute a variant when a write invalidates it, and which variant
-       * to recompute when this instance held none of the agency's.
+       * How to recompute a variant when a write invalidates it, which variant to
+       * recompute when this instance held none of the agency's, and whether anyone
+       * read the agency's dashboard lately (a write recomputes only for readers).
        */
-      setRecompute: (recompute: Recompute, defaultVariant: () => string) => void
+      setRecompute: (recompute: Recompute, defaultVariant: () => string, readLately: ReadLately) => void
       stats: () => CacheStats[]
       breakerState: () => 'closed' | 'open' | 'half-open'
     }
@@ -122,7 +127,7 @@ export default fp(async function dashboardCache (fastify) {
   breaker.on('halfOpen', () => fastify.log.info('dashboard cache: trying Redis again'))
   breaker.on('close', () => fastify.log.info('dashboard cache: Redis back'))
   /** A Redis call through the breaker; undefined when Redis is failing or the breaker is open. */
-  const viaRedis = async <T>(operation: () => Promise<T>): Promise<T | undefined> => {
+  const viaRedis: ViaRedis = async <T>(operation: () => Promise<T>): Promise<T | undefined> => {
     try {
       return await breaker.fire(operation) as T
     } catch {
@@ -132,7 +137,7 @@ export default fp(async function dashboardCache (fastify) {
 
   const instance = crypto.randomUUID()
   // Set once by the dashboard plugin (setRecompute); until then a write only drops entries.
-  let refill: { recompute: Recompute, defaultVariant: () => string } | null = null
+  let refill: { recompute: Recompute, defaultVariant: () => string, readLately: ReadLately } | null = null
 
   // Per agency: computations that started before `from` are stale (they may have read
   // summaries from before its last write); `at`, when this instance learnt it.
@@ -243,10 +248,15 @@ export default fp(async function dashboardCache (fastify) {
     for (const { variant, value } of fresh) if (value.startedAt >= staleFrom) entries.cache.set(variant, value)
   }
 
-  /** The variants of an agency this instance holds (the default one if none), recomputed. */
+  /**
+   * The variants of an agency this instance holds (the default one if none),
+   * recomputed; none when nobody read the agency's dashboard lately (its next
+   * reader computes it: there is no reader to keep figures ready for).
+   */
   async function recomputeHeld (agencyId: string): Promise<Fresh[]> {
     if (refill === null) return []
-    const { recompute, defaultVariant } = refill
+    const { recompute, defaultVariant, readLately } = refill
+    if (!await readLately(agencyId, viaRedis)) return []
     const held = [...(l1.peek(agencyId)?.cache.keys() ?? [])]
     const variants = held.length > 0 ? held.slice(0, Math.min(MAX_REFILL, quota)) : [defaultVariant()]
     const fresh = await Promise.all(variants.map(async (variant) => {
@@ -301,7 +311,7 @@ export default fp(async function dashboardCache (fastify) {
       await Promise.all([viaRedis(() => l2.replace(agencyId, from, fresh)), publish({ instance, agencyId, from, fresh })])
     },
 
-    setRecompute: (recompute, defaultVariant) => { refill = { recompute, defaultVariant } },
+    setRecompute: (recompute, defaultVariant, readLately) => { refill = { recompute, defaultVariant, readLately } },
 
     stats: () => Object.entries(stats).map(([cache, window]) => ({
       cache,

@@ -31,6 +31,9 @@ export interface Allocation { paymentId: string, chargeId: string, amount: numbe
 export interface Carried { charged: number, paid: number }
 
 export interface Settlement {
+  /** the ids of the charges and payments settled, in the order given (a ledger's: its items' ids as hex, worked out once) */
+  chargeIds: string[]
+  paymentIds: string[]
   allocations: Allocation[]
   /** per payment id: its allocations, in settlement order */
   byPayment: Map<string, Allocation[]>
@@ -95,7 +98,11 @@ export function settle (charges: readonly LedgerCharge[], payments: readonly Led
   const totalPaid = carried.paid + received.reduce((sum, payment) => sum + payment.amount, 0)
   // Every carried payment was applied in full: to the carried charges and to the paidBefore parts.
   const settledTotal = carried.paid + settled
-  return { allocations, byPayment, paid, applied, totalCharged, totalPaid, outstanding: totalCharged - settledTotal, credit: totalPaid - settledTotal }
+  return {
+    chargeIds: charges.map((charge) => charge.id),
+    paymentIds: payments.map((payment) => payment.id),
+    allocations, byPayment, paid, applied, totalCharged, totalPaid, outstanding: totalCharged - settledTotal, credit: totalPaid - settledTotal
+  }
 }
 
 export const AGING_BUCKETS = ['0-30', '31-60', '61-90', '90+'] as const

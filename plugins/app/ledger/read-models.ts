@@ -1,5 +1,6 @@
 // From a ledger version to its read models: the settlement of its facts, and
 // the charge and payment documents the lists and the API read.
+import { ObjectId } from 'mongodb'
 import type { LedgerRecord } from '../repositories/ledgers.ts'
 import type { ChargeRecord } from '../repositories/charges.ts'
 import type { PaymentRecord } from '../repositories/payments.ts'
@@ -23,10 +24,18 @@ export function startOfUtcDay (at: Date): Date {
   return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()))
 }
 
+/** The items of a ledger with their ids (hex, from its settlement), all or those in `only`. */
+export function itemsOf<T> (items: T[], ids: string[], only?: ReadonlySet<string>): Array<{ item: T, id: string }> {
+  if (ids.length !== items.length) throw new Error('a settlement of another version of this ledger')
+  const selected: Array<{ item: T, id: string }> = []
+  for (let i = 0; i < items.length; i++) if (only === undefined || only.has(ids[i]!)) selected.push({ item: items[i]!, id: ids[i]! })
+  return selected
+}
+
 export function chargeDocs (ledger: LedgerRecord, settlement: Settlement, now: Date, only?: ReadonlySet<string>): ChargeRecord[] {
   const today = startOfUtcDay(now)
-  return ledger.charges.filter((c) => only === undefined || only.has(c._id.toHexString())).map((c) => {
-    const paid = c.voided ? 0 : settlement.paid.get(c._id.toHexString()) ?? 0
+  return itemsOf(ledger.charges, settlement.chargeIds, only).map(({ item: c, id }) => {
+    const paid = c.voided ? 0 : settlement.paid.get(id) ?? 0
     const outstanding = c.voided ? 0 : c.amount - paid
     const status = c.voided ? 'voided' as const : outstanding === 0 ? 'paid' as const : 'open' as const
     return {
@@ -53,9 +62,7 @@ export function chargeDocs (ledger: LedgerRecord, settlement: Settlement, now: D
 }
 
 export function paymentDocs (ledger: LedgerRecord, settlement: Settlement, now: Date, only?: ReadonlySet<string>): PaymentRecord[] {
-  const chargesById = new Map(ledger.charges.map((c) => [c._id.toHexString(), c._id]))
-  return ledger.payments.filter((p) => only === undefined || only.has(p._id.toHexString())).map((p) => {
-    const id = p._id.toHexString()
+  return itemsOf(ledger.payments, settlement.paymentIds, only).map(({ item: p, id }) => {
     return {
       _id: p._id,
       agencyId: ledger.agencyId,
@@ -68,7 +75,7 @@ export function paymentDocs (ledger: LedgerRecord, settlement: Settlement, now: 
       reference: p.reference,
       status: p.reversed ? 'reversed' as const : 'applied' as const,
       applied: settlement.applied.get(id) ?? 0,
-      allocations: (settlement.byPayment.get(id) ?? []).map((a) => ({ chargeId: chargesById.get(a.chargeId)!, amount: a.amount })),
+      allocations: (settlement.byPayment.get(id) ?? []).map((a) => ({ chargeId: ObjectId.createFromHexString(a.chargeId), amount: a.amount })),
       reversedAt: p.reversedAt,
       reversalReason: p.reversalReason,
       ledgerVersion: ledger.version,

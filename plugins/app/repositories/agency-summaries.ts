@@ -86,23 +86,24 @@ export class AgencySummariesRepository {
     }
   }
 
-  /** Moves the money figures by a ledger change's delta (one atomic $inc). */
-  async applyMoneyDelta (agencyId: ObjectId, delta: MoneyContribution): Promise<void> {
+  /**
+   * Moves the money figures by a ledger change's delta ($inc) and puts a new
+   * payment among the latest ones: one atomic update, nothing sent when it
+   * changes nothing.
+   */
+  async applyMoneyDelta (agencyId: ObjectId, delta: MoneyContribution, received: LatestPayment | null = null): Promise<void> {
     const inc: Record<string, number> = {}
     for (const [day, amount] of delta.outstandingByDueDay) inc[`outstandingByDueDay.${day}`] = amount
     for (const [period, amount] of delta.charged) inc[`months.${period}.charged`] = amount
     for (const [period, amount] of delta.collected) inc[`months.${period}.collected`] = amount
     if (delta.outstanding !== 0) inc.outstanding = delta.outstanding
     if (delta.credit !== 0) inc.credit = delta.credit
-    if (Object.keys(inc).length === 0) return
-    await this.summaries.updateOne({ _id: agencyId }, { $inc: inc, $set: { updatedAt: new Date() } }, { ...this.options('agency_summaries', 'applyMoneyDelta'), upsert: true })
-  }
-
-  async pushPayment (agencyId: ObjectId, payment: LatestPayment): Promise<void> {
+    if (Object.keys(inc).length === 0 && received === null) return
     await this.summaries.updateOne({ _id: agencyId }, {
-      $push: { latestPayments: { $each: [payment], $sort: { receivedAt: -1, id: -1 }, $slice: LATEST_PAYMENTS } },
+      ...(Object.keys(inc).length === 0 ? {} : { $inc: inc }),
+      ...(received === null ? {} : { $push: { latestPayments: { $each: [received], $sort: { receivedAt: -1, id: -1 }, $slice: LATEST_PAYMENTS } } }),
       $set: { updatedAt: new Date() }
-    }, { ...this.options('agency_summaries', 'pushPayment'), upsert: true })
+    }, { ...this.options('agency_summaries', 'applyMoneyDelta'), upsert: true })
   }
 
   async setPaymentStatus (agencyId: ObjectId, paymentId: ObjectId, status: LatestPayment['status'], method: string): Promise<void> {

@@ -69,6 +69,9 @@ export const NOTHING_FOLDED: CarriedBalance = {
   charges: 0, payments: 0, charged: 0, paid: 0, lastCharge: null, lastPayment: null, keys: [], months: {}, latestPayments: [], foldedAt: null
 }
 
+/** Item ids (hex) → the ledger version that last moved the item. */
+export type PendingItems = Record<string, number>
+
 export interface LedgerRecord {
   _id: ObjectId
   agencyId: ObjectId
@@ -84,11 +87,17 @@ export interface LedgerRecord {
   credit: number
   /** set when a version is written, cleared once its projections are written */
   dirtySince: Date | null
+  /**
+   * While dirty: the items whose documents the versions written since the ledger
+   * was last projected may have left unwritten (ledger/pending.ts). A dirty
+   * ledger without it (written before it existed) may lag on any item.
+   */
+  pending?: PendingItems
   updatedAt: Date
 }
 
 const PROJECTION = {
-  agencyId: 1, propertyId: 1, unitId: 1, version: 1, charges: 1, payments: 1, carried: 1, totalCharged: 1, totalPaid: 1, outstanding: 1, credit: 1, dirtySince: 1, updatedAt: 1
+  agencyId: 1, propertyId: 1, unitId: 1, version: 1, charges: 1, payments: 1, carried: 1, totalCharged: 1, totalPaid: 1, outstanding: 1, credit: 1, dirtySince: 1, pending: 1, updatedAt: 1
 } as const
 
 export class LedgersRepository {
@@ -120,15 +129,28 @@ export class LedgersRepository {
     }
   }
 
-  /** Writes the next version; false if the stored version is no longer the one it was computed from. */
-  async replace (record: LedgerRecord, fromVersion: number): Promise<boolean> {
-    const { _id, agencyId, ...rest } = record
-    const result = await this.collection.updateOne({ agencyId, _id, version: fromVersion }, { $set: rest }, this.options('replace'))
+  /**
+   * Writes the next version; false if the stored version is no longer `from`'s,
+   * the one it was computed from. Under that guard the stored items are `from`'s,
+   * so only what changed is sent: items appended ($push) or replaced in place,
+   * whole arrays only when items left (a fold). A long ledger's write then
+   * carries one item, not hundreds.
+   */
+  async replace (record: LedgerRecord, from: LedgerRecord): Promise<boolean> {
+    const { _id, agencyId, charges, payments, carried, ...scalars } = record
+    const $set: Record<string, unknown> = { ...scalars }
+    const $push: Record<string, unknown> = {}
+    itemChanges('charges', from.charges, charges, $set, $push)
+    itemChanges('payments', from.payments, payments, $set, $push)
+    // A ledger from before folding has no stored carried balance (withCarried): give it one.
+    if (carried !== from.carried || from.carried === NOTHING_FOLDED) $set.carried = carried
+    const update = Object.keys($push).length === 0 ? { $set } : { $set, $push }
+    const result = await this.collection.updateOne({ agencyId, _id, version: from.version }, update, this.options('replace'))
     return result.matchedCount === 1
   }
 
   async markProjected (agencyId: ObjectId, leaseId: ObjectId, version: number): Promise<void> {
-    await this.collection.updateOne({ agencyId, _id: leaseId, version }, { $set: { dirtySince: null } }, this.options('markProjected'))
+    await this.collection.updateOne({ agencyId, _id: leaseId, version }, { $set: { dirtySince: null }, $unset: { pending: '' } }, this.options('markProjected'))
   }
 
   /** Reconciliation: an agency's ledgers in _id order, a batch after a position. */
@@ -165,6 +187,25 @@ export class LedgersRepository {
   async countForAgency (agencyId: ObjectId, options: { readPreference: ReadPreferenceLike, maxTimeMS: number }): Promise<number> {
     return await this.collection.countDocuments({ agencyId }, { ...options, comment: 'repo:ledgers.countForAgency' })
   }
+}
+
+/**
+ * The update of one item array from `before` to `after` (changes build new arrays
+ * that keep the unchanged items, so identity tells what changed): the appended
+ * items, or the items replaced at their index, or else the whole array.
+ */
+function itemChanges<T> (field: string, before: readonly T[], after: readonly T[], $set: Record<string, unknown>, $push: Record<string, unknown>): void {
+  if (after === before) return
+  const replaced: number[] = []
+  for (let i = 0; i < Math.min(before.length, after.length); i++) if (after[i] !== before[i]) replaced.push(i)
+  const appended = after.length - before.length
+  // MongoDB refuses $push and an element's $set on one array in one update.
+  if (appended < 0 || (appended > 0 && replaced.length > 0)) {
+    $set[field] = after
+    return
+  }
+  for (const i of replaced) $set[`${field}.${i}`] = after[i]
+  if (appended > 0) $push[field] = { $each: after.slice(before.length) }
 }
 
 /**

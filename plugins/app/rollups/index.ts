@@ -13,7 +13,7 @@ import { ObjectId } from 'mongodb'
 import { promClient } from '../../external/metrics.ts'
 import type { AgencySummaryRecord, LatestPayment, RecountedWidget, RecountedWidgets } from '../repositories/agency-summaries.ts'
 import { LATEST_PAYMENTS, monthsOf, type MonthFigures } from '../repositories/agency-summaries.ts'
-import { addContribution, contributionDelta, contributionOf, emptyContribution, shownPayments, type MoneyContribution } from './money-contribution.ts'
+import { addContribution, contributionChange, contributionOf, emptyContribution, shownPayments, type MoneyContribution } from './money-contribution.ts'
 import { leaseEnds, NO_OPEN_REQUESTS, NO_UNITS, pick, priorityCounts, rangeOf, resolutionStats, unitCounts, type DashboardSource } from './source.ts'
 
 const RESOLUTION_WINDOW_MS = 30 * 86_400_000
@@ -74,12 +74,11 @@ export default fp(async function rollups (fastify) {
   }
 
   ledger.onChange(async (agencyId, result) => {
-    await summaries.applyMoneyDelta(agencyId, contributionDelta(contributionOf(result.before, result.settlementBefore), contributionOf(result.ledger, result.settlement)))
     const { change } = result
-    if (change.type === 'addPayment') {
-      const p = change.payment
-      await summaries.pushPayment(agencyId, { id: p._id, leaseId: result.ledger._id, amount: p.amount, receivedAt: p.receivedAt, method: p.method, status: 'applied' })
-    } else if (change.type === 'reversePayment' || change.type === 'amendPayment') {
+    const added = change.type === 'addPayment' ? change.payment : null
+    const received: LatestPayment | null = added === null ? null : { id: added._id, leaseId: result.ledger._id, amount: added.amount, receivedAt: added.receivedAt, method: added.method, status: 'applied' }
+    await summaries.applyMoneyDelta(agencyId, contributionChange(result.before, result.settlementBefore, result.ledger, result.settlement), received)
+    if (change.type === 'reversePayment' || change.type === 'amendPayment') {
       const p = result.ledger.payments.find((payment) => payment._id.equals(change.paymentId))!
       await summaries.setPaymentStatus(agencyId, p._id, p.reversed ? 'reversed' : 'applied', p.method)
     }

@@ -47,12 +47,10 @@ const payments: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const { leaseId, receivedAt, reference, ...rest } = request.body
-    const result = await idempotency.run(request.auth.agencyId, 'payments.create', request.headers['idempotency-key'], request.body, async (paymentId) => {
-      const payment = await money.recordPayment(request.auth.agencyId, paymentId, {
-        ...rest, leaseId: new ObjectId(leaseId), receivedAt: receivedAt === undefined ? new Date() : new Date(receivedAt), reference: reference ?? null
-      })
-      return { statusCode: 201, body: presentPayment(payment) }
-    })
+    const input = { ...rest, leaseId: new ObjectId(leaseId), receivedAt: receivedAt === undefined ? new Date() : new Date(receivedAt), reference: reference ?? null }
+    const result = await idempotency.run(request.auth.agencyId, 'payments.create', request.headers['idempotency-key'], request.body,
+      async (paymentId, prepared) => ({ statusCode: 201, body: presentPayment(await money.recordPayment(prepared, paymentId)) }),
+      () => money.preparePayment(request.auth.agencyId, input))
     const body = result.body as { id: string }
     reply.code(result.statusCode as 201).header('location', `/v1/payments/${body.id}`)
     if (result.replayed) reply.header('idempotent-replayed', 'true')
