@@ -1,13 +1,13 @@
-// Writes batches of cells as CSV (csv-stringify) or XLSX (ExcelJS's streaming
-// workbook writer) into a writable stream (a GridFS upload), with stream.pipeline
-// from the source generator to the file, so backpressure reaches the cursor:
-// the next batch is read only once the file has taken the last one.
+// Writes batches of cells as CSV (csv.ts, one chunk per batch) or XLSX (ExcelJS's
+// streaming workbook writer) into a writable stream (a GridFS upload), with
+// stream.pipeline from the source generator to the file, so backpressure reaches
+// the cursor: the next batch is read only once the file has taken the last one.
 import { once } from 'node:events'
 import { PassThrough, Readable, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { stringify } from 'csv-stringify'
 import ExcelJS from 'exceljs'
 import type { Cell } from './columns.ts'
+import { csvLine, csvLines } from './csv.ts'
 
 export const CONTENT_TYPES = {
   csv: 'text/csv; charset=utf-8',
@@ -16,17 +16,13 @@ export const CONTENT_TYPES = {
 
 export type Batches = AsyncIterable<Cell[][]>
 
-async function * rowsOf (batches: Batches): AsyncGenerator<Cell[]> {
-  for await (const batch of batches) yield * batch
+async function * csvChunks (batches: Batches, header: string[]): AsyncGenerator<Buffer> {
+  yield Buffer.from(csvLine(header))
+  for await (const batch of batches) yield Buffer.from(csvLines(batch))
 }
 
 export async function writeCsv (batches: Batches, header: string[], out: Writable): Promise<{ sheets: null }> {
-  await pipeline(
-    Readable.from(rowsOf(batches)),
-    // Booleans as words: csv-stringify's default writes true as 1 and false as nothing.
-    stringify({ header: true, columns: header, cast: { boolean: (value) => String(value) } }),
-    out
-  )
+  await pipeline(Readable.from(csvChunks(batches, header), { objectMode: false }), out)
   return { sheets: null }
 }
 
