@@ -118,7 +118,11 @@ export const ConfigSchema = Type.Object({
   WEBHOOK_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 25, default: 10, description: 'delivery attempts of one webhook event' }),
   WEBHOOK_ALLOW_PRIVATE_URLS: Type.Boolean({ default: false, description: 'development and tests only: webhook URLs may be http:// and point at loopback, link-local or private addresses' }),
   WORKER_HEARTBEAT_INTERVAL_MS: Milliseconds(10_000, 'how often a worker process records that it is alive'),
-  WORKER_DEAD_AFTER_MS: Milliseconds(60_000, 'jobs locked by a worker silent for longer are unlocked and retried')
+  WORKER_DEAD_AFTER_MS: Milliseconds(60_000, 'jobs locked by a worker silent for longer are unlocked and retried'),
+
+  // --- job history retention (issue 10, follow-up) ---
+  JOB_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3_650, default: 90, description: 'finished jobs (with their notifications and webhook deliveries) are deleted this long after they finished, once their files are gone' }),
+  NOTIFICATION_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3_650, default: 30, description: 'in-app notifications, read or not, are deleted this long after they were made' })
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>
