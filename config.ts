@@ -122,7 +122,11 @@ export const ConfigSchema = Type.Object({
   WORKER_DEAD_AFTER_MS: Milliseconds(60_000, 'jobs locked by a worker silent for longer are unlocked and retried'),
 
   // --- scale-out (issue 12) ---
-  SHUTDOWN_DRAIN_MS: Type.Integer({ minimum: 0, default: 5_000, description: 'on SIGTERM, readiness is false this long before the app closes, so the load balancer stops sending (0: close at once)' })
+  SHUTDOWN_DRAIN_MS: Type.Integer({ minimum: 0, default: 5_000, description: 'on SIGTERM, readiness is false this long before the app closes, so the load balancer stops sending (0: close at once)' }),
+
+  // --- job history retention (issue 10, follow-up) ---
+  JOB_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3_650, default: 90, description: 'finished jobs (with their notifications and webhook deliveries) are deleted this long after they finished, once their files are gone' }),
+  NOTIFICATION_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3_650, default: 30, description: 'in-app notifications, read or not, are deleted this long after they were made' })
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>

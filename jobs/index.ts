@@ -14,6 +14,7 @@ import { runExport } from './run-export.ts'
 import { runImport } from './run-import.ts'
 import { deliverWebhook } from './deliver-webhook.ts'
 import { expireJobFiles } from './expire-job-files.ts'
+import { pruneJobHistory } from './prune-job-history.ts'
 
 export function createTaskList (app: FastifyInstance): TaskList {
   return {
@@ -26,7 +27,8 @@ export function createTaskList (app: FastifyInstance): TaskList {
     'run-export': runExport(app),
     'run-import': runImport(app),
     'deliver-webhook': deliverWebhook(app),
-    'expire-job-files': expireJobFiles(app)
+    'expire-job-files': expireJobFiles(app),
+    'prune-job-history': pruneJobHistory(app)
   }
 }
 
@@ -40,5 +42,6 @@ export const crontab = [
   '*/5 * * * * repair-ledger-projections ?id=repair-ledger-projections&jobKey=repair-ledger-projections',
   '40 * * * * reconcile-rollups ?id=reconcile-rollups&jobKey=reconcile-rollups',
   '* * * * * warm-dashboards ?id=warm-dashboards&jobKey=warm-dashboards',
-  '15 * * * * expire-job-files ?id=expire-job-files&jobKey=expire-job-files'
+  '15 * * * * expire-job-files ?id=expire-job-files&jobKey=expire-job-files',
+  '50 2 * * * prune-job-history ?id=prune-job-history&jobKey=prune-job-history'
 ].join('\n')

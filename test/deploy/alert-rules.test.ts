@@ -19,7 +19,7 @@ interface Rule { alert: string, expr: string, for?: string, labels?: Record<stri
 
 test('promtool checks the rules and their unit tests pass', async (t) => {
   const checked = await run('promtool', ['check', 'rules', 'alerts.yml'], { cwd: prometheusDir })
-  t.match(checked.stdout, /SUCCESS: 14 rules found/)
+  t.match(checked.stdout, /SUCCESS: 16 rules found/)
   const tested = await run('promtool', ['test', 'rules', 'alerts.test.yml'], { cwd: prometheusDir })
   t.match(tested.stdout, /SUCCESS/)
 })
@@ -29,7 +29,7 @@ test('every alert has a for:, a severity, a summary and a runbook in the README;
   const readme = await readFile(path.join(root, 'README.md'), 'utf8')
   const unitTests = parse(await readFile(path.join(prometheusDir, 'alerts.test.yml'), 'utf8')) as { tests: Array<{ name: string, alert_rule_test: Array<{ alertname: string, exp_alerts: unknown[] }> }> }
   const seed = ['HavenSlowResponses', 'HavenHighMemory', 'HavenLowCacheHitRate', 'HavenSlowQueries', 'HavenHighErrorRate']
-  const operations = ['HavenJobsFailing', 'HavenJobsStuck', 'HavenJobsQueuedTooLong', 'HavenShedding', 'HavenCacheBreakerOpen', 'HavenMongoPoolWaits', 'HavenRedisDown']
+  const operations = ['HavenJobsFailing', 'HavenJobsStuck', 'HavenJobsQueuedTooLong', 'HavenJobAttemptsFailing', 'HavenExportsSlow', 'HavenShedding', 'HavenCacheBreakerOpen', 'HavenMongoPoolWaits', 'HavenRedisDown']
   for (const name of [...seed, ...operations]) t.ok(rules.some((rule) => rule.alert === name), `${name} is defined`)
   for (const rule of rules) {
     t.match(rule.for, /^\d+[smh]$/, `${rule.alert}: for:`)

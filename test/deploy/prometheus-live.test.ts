@@ -22,6 +22,8 @@ import { proxyFor } from '../support/tcp-proxy.ts'
 import { operatorHeaders } from '../support/operator.ts'
 import { scrape } from '../support/scrape.ts'
 import { startPrometheus, type PrometheusAlert } from '../support/prometheus.ts'
+import { exportJob, waitForJob } from '../support/jobs.ts'
+import { runExport } from '../../jobs/run-export.ts'
 import { freePort } from '../../bench/servers/process.ts'
 
 const root = path.resolve(import.meta.dirname, '..', '..')
@@ -36,7 +38,10 @@ test('alerts fire on a real Prometheus when Redis stops and a route slows, and r
   t.teardown(() => redis.close())
   const prometheusPort = await freePort()
   const ran: Task = async () => undefined
-  const app = await context.build({
+  // A real export too, so the export panels and their alert's expression have series.
+  let app: Awaited<ReturnType<typeof context.build>> | undefined
+  const exporting: Task = async (payload, helpers) => await runExport(app!)(payload, helpers)
+  app = await context.build({
     env: {
       HAVEN_ROLE: 'all',
       WORKER_POLL_INTERVAL_MS: '200',
@@ -49,7 +54,7 @@ test('alerts fire on a real Prometheus when Redis stops and a route slows, and r
       RATE_LIMIT_MAX: '1000000',
       PROMETHEUS_URL: `http://127.0.0.1:${prometheusPort}`
     },
-    jobs: { tasks: { 'live-check': ran }, crontab: '' }
+    jobs: { tasks: { 'live-check': ran, 'run-export': exporting }, crontab: '' }
   })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const target = `127.0.0.1:${(app.server.address() as { port: number }).port}`
@@ -60,6 +65,8 @@ test('alerts fire on a real Prometheus when Redis stops and a route slows, and r
   const owner = await signup(app, 'Observed Lettings')
   await leasedUnit(owner, 'P1')
   await app.jobs.addJob('live-check', {})
+  const exported = await waitForJob(owner, (await exportJob(owner, { resource: 'units', format: 'csv' })).id)
+  t.equal(exported.status, 'succeeded', 'an export ran')
   // Twelve widget sets of the current month in turn (within the agency's period range and
   // its cache quota): with a 1 ms L1 lifetime each read refreshes its entry from L2 in the
   // background, and a variant comes back only once that refresh is done.

@@ -13,7 +13,7 @@ import type { StreamOptions } from '../repositories/agency-collection.ts'
 import { EXPORT_FILTERS, LIST_RESOURCES, type EXPORT_FORMATS, type EXPORT_RESOURCES } from '../../../schemas/export.ts'
 import type { JobControl, Outcome } from '../job-store/tracked-task.ts'
 import type { JobRecord } from '../job-store/records.ts'
-import { layout, type Column } from './columns.ts'
+import { layout, type Column, type Layout } from './columns.ts'
 import { instant, LIST_EXPORTS, type Filters, type ListResource } from './resources.ts'
 import { ARREARS_COLUMNS, RENT_ROLL_COLUMNS, arrears, rentRoll } from './reports.ts'
 import { listSource, type RowSource } from './source.ts'
@@ -59,7 +59,7 @@ function fileName (params: ExportParams, at: Date): string {
 export default fp(async function exportService (fastify) {
   const config = fastify.config
   const checks = new Map<ExportResource, Check>(Object.entries(EXPORT_FILTERS).map(([resource, schema]) => [resource as ExportResource, fastify.validation.compile(schema)]))
-  const rows = new promClient.Counter({
+  const exported = new promClient.Counter({
     name: 'haven_export_rows_total',
     help: 'Rows written by exports, by resource and format (rate() gives rows per second)',
     labelNames: ['resource', 'format'] as const,
@@ -88,11 +88,11 @@ export default fp(async function exportService (fastify) {
     return { resource: request.resource, format: request.format, filters, ...(request.columns !== undefined ? { columns: request.columns } : {}) }
   }
 
-  function sourceOf (app: FastifyInstance, params: ExportParams, agencyId: ObjectId, asOf: Date): RowSource<never> {
+  function sourceOf (app: FastifyInstance, params: ExportParams, agencyId: ObjectId, asOf: Date, rows: Layout<never>): RowSource {
     const { resource, filters } = params
-    if (resource === 'rent-roll') return rentRoll(app, agencyId, filters as never, streamOptions, asOf) as RowSource<never>
-    if (resource === 'arrears') return arrears(app, agencyId, filters as never, streamOptions, asOf) as RowSource<never>
-    return listSource(app, LIST_EXPORTS[resource], agencyId, filters, streamOptions) as RowSource<never>
+    if (resource === 'rent-roll') return rentRoll(app, agencyId, filters as never, streamOptions, asOf, rows.cells as never)
+    if (resource === 'arrears') return arrears(app, agencyId, filters as never, streamOptions, asOf, rows.cells as never)
+    return listSource(app, LIST_EXPORTS[resource], agencyId, filters, streamOptions, rows as Layout<Record<string, unknown>>)
   }
 
   async function run (job: JobRecord, control: JobControl): Promise<Outcome> {
@@ -101,8 +101,9 @@ export default fp(async function exportService (fastify) {
     const agency = await fastify.repos.agencies.findById(agencyId)
     if (agency === null) throw codedError(404, 'AGENCY_GONE', 'The agency of this export no longer exists')
     const asOf = new Date()
-    const source = sourceOf(fastify, params, agencyId, asOf)
-    const { header, cells } = layout(columnsOf(params.resource), params.columns, agency.currency)
+    const rows = layout(columnsOf(params.resource), params.columns, agency.currency)
+    const source = sourceOf(fastify, params, agencyId, asOf, rows)
+    const { header } = rows
     const counted = source.total().then((total) => { control.setTotal(total); return total })
     counted.catch(() => undefined) // the total is a courtesy; the rows decide
 
@@ -112,12 +113,12 @@ export default fp(async function exportService (fastify) {
     await control.pendingFile(upload.id.toHexString())
 
     let written = 0
-    const counter = rows.labels({ resource: params.resource, format: params.format })
+    const counter = exported.labels({ resource: params.resource, format: params.format })
     async function * cellBatches () {
       for await (const batch of source.batches()) {
         written += batch.rows.length
         counter.inc(batch.rows.length)
-        yield batch.rows.map(cells)
+        yield batch.rows
         await control.batch(batch.scanned)
       }
     }

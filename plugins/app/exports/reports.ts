@@ -13,7 +13,7 @@ import { isoDate } from '../repositories/calendar.ts'
 import { balanceOf } from '../ledger/read-models.ts'
 import type { TenantRecord } from '../repositories/tenants.ts'
 import { unitEquals } from '../repositories/list-filters.ts'
-import type { Column } from './columns.ts'
+import type { Cell, Column } from './columns.ts'
 import { idsOf } from './resources.ts'
 import { batchesOf, type RowSource } from './source.ts'
 
@@ -40,7 +40,7 @@ export const ARREARS_COLUMNS: Column<Row>[] = [
   money('outstanding'), money('credit'), money('aging0to30'), money('aging31to60'), money('aging61to90'), money('aging90plus')
 ]
 
-export function rentRoll (app: FastifyInstance, agencyId: ObjectId, filters: { propertyId?: string, status?: string }, options: StreamOptions, asOf: Date): RowSource<Row> {
+export function rentRoll (app: FastifyInstance, agencyId: ObjectId, filters: { propertyId?: string, status?: string }, options: StreamOptions, asOf: Date, cells: (row: Row) => Cell[]): RowSource {
   const { repos } = app
   const query = { equals: { ...unitEquals({ archived: false, propertyId: filters.propertyId, status: filters.status }) }, sort: parseSort('label') }
   return {
@@ -77,13 +77,13 @@ export function rentRoll (app: FastifyInstance, agencyId: ObjectId, filters: { p
             credit: balance?.credit ?? null
           }
         })
-        yield { rows, scanned: units.length }
+        yield { rows: rows.map(cells), scanned: units.length }
       }
     }
   }
 }
 
-export function arrears (app: FastifyInstance, agencyId: ObjectId, filters: { minOutstanding?: number }, options: StreamOptions, asOf: Date): RowSource<Row> {
+export function arrears (app: FastifyInstance, agencyId: ObjectId, filters: { minOutstanding?: number }, options: StreamOptions, asOf: Date, cells: (row: Row) => Cell[]): RowSource {
   const { repos } = app
   const minimum = filters.minOutstanding ?? 1
   return {
@@ -117,7 +117,7 @@ export function arrears (app: FastifyInstance, agencyId: ObjectId, filters: { mi
             aging90plus: balance.aging['90+']
           }
         })
-        yield { rows, scanned: ledgers.length }
+        yield { rows: rows.map(cells), scanned: ledgers.length }
       }
     }
   }

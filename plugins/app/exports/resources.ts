@@ -19,6 +19,7 @@ import { presentCharge } from '../repositories/charges.ts'
 import { presentPayment } from '../repositories/payments.ts'
 import { presentMaintenanceRequest } from '../repositories/maintenance-requests.ts'
 import { joined, type Cell, type Column } from './columns.ts'
+import type { StoredKind } from './stored-cells.ts'
 import type { LIST_RESOURCES } from '../../../schemas/export.ts'
 
 export type ListResource = typeof LIST_RESOURCES[number]
@@ -49,21 +50,29 @@ function cellOf (value: unknown): Cell {
 
 type Row = Record<string, unknown>
 
-function column (path: string): Column<Row> {
+/**
+ * A presented field (nested ones with a dot), and how its presenter maps it from
+ * the stored document (the presented `id` is the stored `_id`).
+ */
+function column (path: string, kind: StoredKind = 'value'): Column<Row> {
   const [head, tail] = path.split('.') as [string, string | undefined]
   return {
     name: path,
-    get: tail === undefined ? (row) => cellOf(row[head]) : (row) => cellOf((row[head] as Row | undefined)?.[tail])
+    get: tail === undefined ? (row) => cellOf(row[head]) : (row) => cellOf((row[head] as Row | undefined)?.[tail]),
+    stored: { field: head === 'id' ? '_id' : head, ...(tail === undefined ? {} : { sub: tail }), kind }
   }
 }
 
 const money = (name: string): Column<Row> => ({ ...column(name), money: true })
+const ID = column('id', 'id')
+const id = (name: string) => column(name, 'id')
 
 function columns (...specs: Array<string | Column<Row>>): Column<Row>[] {
   return specs.map((spec) => typeof spec === 'string' ? column(spec) : spec)
 }
 
-const TIMESTAMPS = ['createdAt', 'updatedAt'] as const
+const TIMESTAMPS = [column('createdAt', 'instant'), column('updatedAt', 'instant')]
+const ARCHIVED = ['archived', column('archivedAt', 'instant?')]
 
 // Validated filters are the list query's own parameters (export.ts builds their schema from it).
 function listQuery<F> (equals: (filters: F) => Record<string, unknown>, defaultSort: string, sortOf = parseSort) {
@@ -88,49 +97,55 @@ export const LIST_EXPORTS: Record<ListResource, ListExport> = {
     collection: collectionOf((repos) => repos.properties.properties),
     query: listQuery(propertyEquals, 'name'),
     present: as(presentProperty),
-    columns: columns('id', 'name', 'kind', 'address.line1', 'address.line2', 'address.city', 'address.region', 'address.postalCode', 'address.country',
-      'notes', 'archived', 'archivedAt', ...TIMESTAMPS)
+    columns: columns(ID, 'name', 'kind', 'address.line1', 'address.line2', 'address.city', 'address.region', 'address.postalCode', 'address.country',
+      'notes', ...ARCHIVED, ...TIMESTAMPS)
   },
   units: {
     collection: collectionOf((repos) => repos.units.units),
     query: listQuery(unitEquals, 'label'),
     present: as(presentUnit),
-    columns: columns('id', 'propertyId', 'label', 'bedrooms', 'bathrooms', 'areaSqm', money('marketRent'), 'status', 'archived', 'archivedAt', ...TIMESTAMPS)
+    columns: columns(ID, id('propertyId'), 'label', 'bedrooms', 'bathrooms', 'areaSqm', money('marketRent'), 'status', ...ARCHIVED, ...TIMESTAMPS)
   },
   tenants: {
     collection: collectionOf((repos) => repos.tenants.tenants),
     query: listQuery(tenantEquals, 'lastName'),
     present: as(presentTenant),
-    columns: columns('id', 'firstName', 'lastName', 'email', 'phone', 'dateOfBirth', 'notes', 'archived', 'archivedAt', ...TIMESTAMPS)
+    columns: columns(ID, 'firstName', 'lastName', 'email', 'phone', 'dateOfBirth', 'notes', ...ARCHIVED, ...TIMESTAMPS)
   },
   leases: {
     collection: collectionOf((repos) => repos.leases.leases),
     query: listQuery(leaseEquals, '-startDate'),
     present: as(presentLease),
-    columns: columns('id', 'unitId', 'propertyId', 'tenantIds', 'startDate', 'endDate', money('rent'), money('deposit'), 'dueDay', 'status', 'notes',
-      'nextRentDueDate', 'activatedAt', 'endedAt', 'endReason', ...TIMESTAMPS)
+    columns: columns(ID, id('unitId'), id('propertyId'), column('tenantIds', 'ids'), column('startDate', 'day'), column('endDate', 'day|null'),
+      money('rent'), money('deposit'), 'dueDay', 'status', 'notes', column('nextRentDueDate', 'day|null'), column('activatedAt', 'instant?'),
+      column('endedAt', 'instant?'), 'endReason', ...TIMESTAMPS)
   },
   charges: {
     collection: collectionOf((repos) => repos.charges.docs),
     query: listQuery(chargeEquals, 'dueDate'),
     present: as(presentCharge),
-    columns: columns('id', 'leaseId', 'propertyId', 'unitId', 'kind', 'period', 'description', 'dueDate', money('amount'), money('paid'), money('outstanding'),
-      'status', 'overdue', 'voidedAt', ...TIMESTAMPS)
+    columns: columns(ID, id('leaseId'), id('propertyId'), id('unitId'), 'kind', 'period', 'description', column('dueDate', 'day'),
+      money('amount'), money('paid'), money('outstanding'), 'status', 'overdue', column('voidedAt', 'instant?'), ...TIMESTAMPS)
   },
   payments: {
     collection: collectionOf((repos) => repos.payments.docs),
     query: listQuery(paymentEquals, '-receivedAt'),
     present: as(presentPayment),
-    columns: columns('id', 'leaseId', 'propertyId', 'unitId', money('amount'), 'receivedAt', 'method', 'reference', 'status', money('applied'),
-      { name: 'allocations', get: (row) => joined((row.allocations as Array<{ chargeId: string, amount: number }>).map((a) => `${a.chargeId}:${a.amount}`)) },
-      'reversedAt', 'reversalReason', ...TIMESTAMPS)
+    columns: columns(ID, id('leaseId'), id('propertyId'), id('unitId'), money('amount'), column('receivedAt', 'instant'), 'method', 'reference', 'status',
+      money('applied'),
+      {
+        name: 'allocations',
+        get: (row) => joined((row.allocations as Array<{ chargeId: string, amount: number }>).map((a) => `${a.chargeId}:${a.amount}`)),
+        stored: { field: 'allocations', kind: 'allocations' }
+      },
+      column('reversedAt', 'instant?'), 'reversalReason', ...TIMESTAMPS)
   },
   'maintenance-requests': {
     collection: collectionOf((repos) => repos.maintenanceRequests.requests),
     query: listQuery(maintenanceEquals, '-reportedAt', maintenanceSort),
     present: as(presentMaintenanceRequest),
-    columns: columns('id', 'propertyId', 'unitId', 'tenantId', 'title', 'description', 'priority', 'status', 'assigneeId', 'reportedAt', 'resolvedAt',
-      'archived', 'archivedAt', ...TIMESTAMPS)
+    columns: columns(ID, id('propertyId'), column('unitId', 'id?'), column('tenantId', 'id?'), 'title', 'description', 'priority', 'status',
+      column('assigneeId', 'id?'), column('reportedAt', 'instant'), column('resolvedAt', 'instant?'), ...ARCHIVED, ...TIMESTAMPS)
   }
 }
 

@@ -1,20 +1,22 @@
 // Where an export's rows come from: one cursor, read in batches. Between
 // batches the export reports progress, checks for cancellation and yields the
 // event loop (see job-store/tracked-task.ts).
-import type { ObjectId } from 'mongodb'
+import { BSON, type ObjectId } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
 import type { StreamOptions } from '../repositories/agency-collection.ts'
+import type { Cell, Layout } from './columns.ts'
 import type { ListExport, Filters } from './resources.ts'
 
-export interface RowBatch<P> {
-  rows: P[]
+export interface RowBatch {
+  /** each row's cells */
+  rows: Cell[][]
   /** documents read for them (a report may skip some) */
   scanned: number
 }
 
-export interface RowSource<P> {
+export interface RowSource {
   total: () => Promise<number>
-  batches: () => AsyncGenerator<RowBatch<P>>
+  batches: () => AsyncGenerator<RowBatch>
 }
 
 async function take<T> (items: AsyncIterator<T>, size: number): Promise<T[]> {
@@ -49,15 +51,22 @@ export async function * batchesOf<T> (cursor: AsyncIterable<T>, size: number): A
   }
 }
 
-/** A list resource: the rows of its list route, presented the same way. */
-export function listSource (app: FastifyInstance, resource: ListExport, agencyId: ObjectId, filters: Filters, options: StreamOptions): RowSource<Record<string, unknown>> {
+/**
+ * A list resource: the rows of its list route, presented the same way. The
+ * cursor hands over each document's BSON; its cells come from the bytes, or,
+ * where only the presenter can say, from the decoded and presented document.
+ */
+export function listSource (app: FastifyInstance, resource: ListExport, agencyId: ObjectId, filters: Filters, options: StreamOptions, layout: Layout<Record<string, unknown>>): RowSource {
   const collection = resource.collection(app.repos)
   const query = resource.query(filters)
+  const presented = (bson: Buffer) => layout.cells(resource.present(BSON.deserialize(bson) as never))
+  const { storedCells } = layout
+  const cellsOf = storedCells === undefined ? presented : (bson: Buffer) => storedCells(bson) ?? presented(bson)
   return {
     total: () => collection.countList(agencyId, query, options, 'exportCount'),
     async * batches () {
-      for await (const records of batchesOf(collection.stream(agencyId, query, options, 'export'), options.batchSize)) {
-        yield { rows: records.map(resource.present), scanned: records.length }
+      for await (const documents of batchesOf(collection.streamBytes(agencyId, query, options, 'export'), options.batchSize)) {
+        yield { rows: documents.map(cellsOf), scanned: documents.length }
       }
     }
   }

@@ -1,13 +1,13 @@
-// Writes batches of cells as CSV (csv-stringify) or XLSX (ExcelJS's streaming
-// workbook writer) into a writable stream (a GridFS upload), with stream.pipeline
-// from the source generator to the file, so backpressure reaches the cursor:
-// the next batch is read only once the file has taken the last one.
+// Writes batches of cells as CSV (csv.ts, one chunk per batch) or XLSX (ExcelJS's
+// streaming workbook writer) into a writable stream (a GridFS upload), with
+// stream.pipeline from the source generator to the file, so backpressure reaches
+// the cursor: the next batch is read only once the file has taken the last one.
 import { once } from 'node:events'
 import { PassThrough, Readable, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { stringify } from 'csv-stringify'
 import ExcelJS from 'exceljs'
 import type { Cell } from './columns.ts'
+import { csvLine, csvLines } from './csv.ts'
 
 export const CONTENT_TYPES = {
   csv: 'text/csv; charset=utf-8',
@@ -16,37 +16,53 @@ export const CONTENT_TYPES = {
 
 export type Batches = AsyncIterable<Cell[][]>
 
-async function * rowsOf (batches: Batches): AsyncGenerator<Cell[]> {
-  for await (const batch of batches) yield * batch
+async function * csvChunks (batches: Batches, header: string[]): AsyncGenerator<Buffer> {
+  yield Buffer.from(csvLine(header))
+  for await (const batch of batches) yield Buffer.from(csvLines(batch))
 }
 
 export async function writeCsv (batches: Batches, header: string[], out: Writable): Promise<{ sheets: null }> {
-  await pipeline(
-    Readable.from(rowsOf(batches)),
-    // Booleans as words: csv-stringify's default writes true as 1 and false as nothing.
-    stringify({ header: true, columns: header, cast: { boolean: (value) => String(value) } }),
-    out
-  )
+  await pipeline(Readable.from(csvChunks(batches, header), { objectMode: false }), out)
   return { sheets: null }
+}
+
+// ExcelJS (4.4.0, pinned) writes each sheet into a buffer stream of its own that it
+// pipes, without backpressure, into archiver's input: rows added faster than the zip
+// takes them (its CRC and stream steps share the event loop with the rows) pile up
+// there, hundreds of MB for a large export. Between batches the export waits until
+// that input holds at most ZIP_INPUT_LIMIT bytes.
+const ZIP_INPUT_LIMIT = 4 * 2 ** 20
+
+interface ZipInput { _writableState: { length: number }, once: (event: 'drain', listener: () => void) => unknown }
+
+function zipInputOf (sheet: ExcelJS.Worksheet): ZipInput {
+  const input = (sheet as unknown as { stream?: { pipes?: unknown[] } }).stream?.pipes?.[0] as ZipInput | undefined
+  // An ExcelJS release that writes sheets another way needs this wait rethought: fail loudly.
+  if (typeof input?._writableState?.length !== 'number') throw new Error('ExcelJS no longer pipes a sheet into its zip as 4.4 does; see writers.ts')
+  return input
 }
 
 /**
  * One sheet per `sheetRows` data rows (Excel holds 1,048,576 rows a sheet), each
- * with the header. ExcelJS's writer zips into a stream it pipes itself; between
- * batches the export waits until that stream has drained into the file, so at
- * most about one batch is buffered when the file is the slower side.
+ * with the header. Between batches the export waits until the zip has taken all
+ * but ZIP_INPUT_LIMIT bytes of the sheet, and until the zip's output has drained
+ * into the file: what is buffered stays about one batch, whichever side is slower.
  */
 export async function writeXlsx (batches: Batches, header: string[], out: Writable, sheetRows: number, sheetName: string): Promise<{ sheets: number }> {
   const zipped = new PassThrough()
   const stored = pipeline(zipped, out)
   let failure: unknown
   stored.catch((err: unknown) => { failure ??= err })
+  // A wait ends early when the file fails (the loop then throws its error).
+  const until = (event: Promise<unknown>) => Promise.race([event, stored])
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: zipped, useStyles: false, useSharedStrings: false })
   let sheets = 0
+  let input: ZipInput
   const addSheet = () => {
     sheets++
     const sheet = workbook.addWorksheet(sheets === 1 ? sheetName : `${sheetName} ${sheets}`)
     sheet.addRow(header).commit()
+    input = zipInputOf(sheet)
     return sheet
   }
   try {
@@ -63,8 +79,12 @@ export async function writeXlsx (batches: Batches, header: string[], out: Writab
         sheet.addRow(cells).commit()
         rowsInSheet++
       }
-      if (zipped.writableNeedDrain) await once(zipped, 'drain')
+      while (input!._writableState.length > ZIP_INPUT_LIMIT && failure === undefined) {
+        await until(new Promise<void>((resolve) => input.once('drain', resolve)))
+      }
+      if (zipped.writableNeedDrain) await until(once(zipped, 'drain'))
     }
+    if (failure !== undefined) throw failure
     sheet.commit()
     await workbook.commit()
   } catch (err) {

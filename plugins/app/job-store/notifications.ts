@@ -44,7 +44,14 @@ export class NotificationStore {
     return rows[0] === undefined ? null : presentNotification(rows[0])
   }
 
-  /** Marks every unread notification of the user read; answers how many. */
+  /** Retention: deletes up to `limit` notifications (any agency) made before `before`; answers how many. */
+  async adminPruneOlderThan (before: Date, limit: number): Promise<number> {
+    const { rowCount } = await this.#pool.query(
+      'DELETE FROM notifications WHERE id IN (SELECT id FROM notifications WHERE created_at < $1 ORDER BY created_at LIMIT $2)', [before, limit])
+    return rowCount ?? 0
+  }
+
+    /** Marks every unread notification of the user read; answers how many. */
   async markAllRead (agencyId: ObjectId, userId: ObjectId): Promise<number> {
     const { rowCount } = await this.#pool.query(
       'UPDATE notifications SET read_at = now() WHERE agency_id = $1 AND user_id = $2 AND read_at IS NULL', [agencyId.toHexString(), userId.toHexString()])

@@ -38,6 +38,8 @@ export interface Finish {
 
 /** The graphile-worker job_key of a job row: cancellation removes the queued job by it. */
 export const queueKey = (jobId: string) => `haven-job:${jobId}`
+/** The graphile-worker job_key of a webhook delivery. */
+const deliveryKey = (deliveryId: string) => `webhook:${deliveryId}`
 
 const FINISH_EVENTS: Record<FinishedStatus, string> = { succeeded: 'job.succeeded', failed: 'job.failed', cancelled: 'job.cancelled' }
 
@@ -256,7 +258,7 @@ export class JobStore {
     if (rows[0] === undefined) return
     await client.query(
       `SELECT graphile_worker.add_job('deliver-webhook', json_build_object('deliveryId', $1::text, 'agencyId', $2::text), job_key => $3::text, max_attempts => $4::int)`,
-      [id, job.agencyId, `webhook:${id}`, this.#webhookAttempts])
+      [id, job.agencyId, deliveryKey(id), this.#webhookAttempts])
   }
 
   /**
@@ -282,6 +284,28 @@ export class JobStore {
     const { rows } = await this.#pool.query<JobRow>(
       `SELECT * FROM jobs WHERE expires_at < $1 AND status IN ('succeeded', 'failed', 'cancelled') ORDER BY expires_at LIMIT $2`, [before, limit])
     return rows.map(jobOf)
+  }
+
+  /**
+   * History retention: deletes up to `limit` finished jobs (any agency) that
+   * finished before `before` and whose files are gone, with their notifications
+   * and webhook deliveries (cascade) and what the queue still holds of them (a
+   * job that used up its attempts stays in graphile-worker's table). Answers
+   * how many it deleted.
+   */
+  async adminPruneFinished (before: Date, limit: number): Promise<number> {
+    return await inTransaction(this.#pool, async (client) => {
+      const { rows } = await client.query<{ id: string }>(
+        `SELECT id FROM jobs WHERE finished_at < $1 AND expires_at IS NULL AND status IN ('succeeded', 'failed', 'cancelled', 'expired')
+         ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED`, [before, limit])
+      const ids = rows.map((row) => row.id)
+      if (ids.length === 0) return 0
+      const deliveries = await client.query<{ id: string }>('SELECT id FROM webhook_deliveries WHERE job_id = ANY($1)', [ids])
+      const keys = [...ids.map(queueKey), ...deliveries.rows.map((delivery) => deliveryKey(delivery.id))]
+      await client.query('SELECT graphile_worker.remove_job(key) FROM unnest($1::text[]) AS key', [keys])
+      const deleted = await client.query('DELETE FROM jobs WHERE id = ANY($1)', [ids])
+      return deleted.rowCount ?? 0
+    })
   }
 
   /** The job's files are gone: a succeeded job becomes expired; a failed or cancelled one keeps its status. */

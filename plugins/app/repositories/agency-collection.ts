@@ -230,6 +230,12 @@ export class AgencyCollection<T extends AgencyDoc> {
     return this.collection.find(filter, { ...this.readOptions(method), ...options }).sort(order) as FindCursor<T>
   }
 
+  /** The same cursor with each document as its BSON bytes (an export reads only the fields it writes). */
+  streamBytes (agencyId: ObjectId, query: StreamQuery, options: StreamOptions, method = 'stream'): FindCursor<Buffer> {
+    const { filter, order } = this.listPlan(agencyId, query)
+    return this.collection.find(filter, { ...this.readOptions(method), ...options, raw: true }).sort(order) as unknown as FindCursor<Buffer>
+  }
+
   /** How many items a list holds in all (an export's total). */
   async countList (agencyId: ObjectId, query: StreamQuery, options: Pick<StreamOptions, 'readPreference' | 'maxTimeMS'>, method = 'countList'): Promise<number> {
     const { filter } = this.listPlan(agencyId, query)
