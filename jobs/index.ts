@@ -14,6 +14,7 @@ import { runExport } from './run-export.ts'
 import { runImport } from './run-import.ts'
 import { deliverWebhook } from './deliver-webhook.ts'
 import { expireJobFiles } from './expire-job-files.ts'
+import { rollUpOpsAggregates } from './roll-up-ops-aggregates.ts'
 
 export function createTaskList (app: FastifyInstance): TaskList {
   return {
@@ -26,7 +27,8 @@ export function createTaskList (app: FastifyInstance): TaskList {
     'run-export': runExport(app),
     'run-import': runImport(app),
     'deliver-webhook': deliverWebhook(app),
-    'expire-job-files': expireJobFiles(app)
+    'expire-job-files': expireJobFiles(app),
+    'roll-up-ops-aggregates': rollUpOpsAggregates(app)
   }
 }
 
@@ -40,5 +42,6 @@ export const crontab = [
   '*/5 * * * * repair-ledger-projections ?id=repair-ledger-projections&jobKey=repair-ledger-projections',
   '40 * * * * reconcile-rollups ?id=reconcile-rollups&jobKey=reconcile-rollups',
   '* * * * * warm-dashboards ?id=warm-dashboards&jobKey=warm-dashboards',
-  '15 * * * * expire-job-files ?id=expire-job-files&jobKey=expire-job-files'
+  '15 * * * * expire-job-files ?id=expire-job-files&jobKey=expire-job-files',
+  '* * * * * roll-up-ops-aggregates ?id=roll-up-ops-aggregates&jobKey=roll-up-ops-aggregates'
 ].join('\n')
