@@ -1,6 +1,10 @@
 // The benchmark harness's smoke test: npm run bench -- --quick against this file's own
 // databases must finish and write a complete, well-formed report. It asserts the shape of the
-// report and that every request was answered, never a speed.
+// report and that every request was answered, never a speed. It runs one scenario of each
+// kind, the harness's every path: a ceiling (its own server, baseline), a cached read and a
+// write through autocannon, and a background job measured by the scenario itself with a
+// worker process, each in the optimised and the unoptimised configuration (indexes dropped
+// and restored). Every scenario's own preparation and requests are tested in scenarios.test.ts.
 import { test } from 'tap'
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -14,6 +18,7 @@ import { SCENARIOS } from '../../bench/scenarios/index.ts'
 
 const root = path.resolve(import.meta.dirname, '..', '..')
 const QUICK_LIMIT_MS = 120_000
+const SMOKE = ['ceiling-node-http', 'dashboard-cached', 'payments-post', 'job-start']
 
 test('npm run bench -- --quick writes a complete report', async (t) => {
   const context = await testContext(t)
@@ -21,7 +26,7 @@ test('npm run bench -- --quick writes a complete report', async (t) => {
   t.teardown(() => rm(out, { recursive: true, force: true }))
   const database = new URL(context.env.MONGODB_URL!).pathname.slice(1)
 
-  const child = spawn(process.execPath, [path.join(root, 'bench', 'run.ts'), '--quick', '--database', database, '--out', out], {
+  const child = spawn(process.execPath, [path.join(root, 'bench', 'run.ts'), ...SMOKE, '--quick', '--database', database, '--out', out], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
@@ -46,7 +51,9 @@ test('npm run bench -- --quick writes a complete report', async (t) => {
   t.match(report.mongodb.server, /^(mongo-java-server|MongoDB)$/, 'names the MongoDB server')
   t.equal(report.scale, 'XS')
 
-  const expected = SCENARIOS.flatMap((s) => s.server === 'haven'
+  const scenarios = SCENARIOS.filter((s) => SMOKE.includes(s.name))
+  t.same(scenarios.map((s) => s.server === 'haven' ? (s.worker === true ? 'job' : 'haven') : 'ceiling').sort(), ['ceiling', 'haven', 'haven', 'job'], 'one ceiling, two requests through autocannon, one background job')
+  const expected = scenarios.flatMap((s) => s.server === 'haven'
     ? [`${s.name}/optimised`, `${s.name}/unoptimised`]
     : [`${s.name}/baseline`])
   t.same(report.runs.map((run) => `${run.scenario}/${run.config}`).sort(), expected.sort(), 'one run per scenario and configuration')
