@@ -94,7 +94,13 @@ export const ConfigSchema = Type.Object({
     description: 'full: metrics and the report\'s per-minute aggregates; metrics: no aggregates; off: no per-request metrics either (the bench\'s cost baseline)'
   }),
   OPS_AGGREGATE_INTERVAL_MS: Type.Integer({ minimum: 1_000, maximum: 60_000, default: 60_000, description: 'how often a process writes its aggregates to PostgreSQL' }),
-  OPS_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 90, default: 7, description: 'how long the aggregates are kept' }),
+  OPS_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 90, default: 7, description: 'how long the aggregates are kept (their hourly roll-ups)' }),
+  OPS_MINUTE_RETENTION_HOURS: Type.Integer({
+    minimum: 25,
+    maximum: 2_160,
+    default: 48,
+    description: 'how long the per-minute aggregates and their ten-minute roll-ups are kept once rolled up further (the 24-hour report reads ten-minute rows)'
+  }),
   PROMETHEUS_URL: Type.String({ default: '', pattern: '^(https?://.+)?$', description: 'Prometheus the report asks for active and fired alerts; empty: the report has none' }),
 
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, default: 4 }),

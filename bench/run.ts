@@ -29,6 +29,7 @@ import type { BenchReport, BenchRun } from './report/contract.ts'
 import { gitCommit, mongoServer } from './report/facts.ts'
 import { describeMachine, writeReport } from './report/write.ts'
 import type { Scenario, Target, WorkerHandle } from './scenarios/types.ts'
+import { targetFor } from './target.ts'
 import { startCeiling, startHaven, startPeer, type HavenConfig } from './servers/haven.ts'
 import { datasetMonth } from './scenarios/dashboard-cached.ts'
 import { killAll, type ServerProcess } from './servers/process.ts'
@@ -67,29 +68,6 @@ interface Session {
   runs: BenchRun[]
   /** the dashboard body optimised Haven served, for the peer to serve the same */
   dashboardBody?: string
-}
-
-function targetFor (server: ServerProcess, plan: SeedPlan, auth: Record<string, string>, opsToken = '', worker: WorkerHandle | null = null): Target {
-  return {
-    baseUrl: server.baseUrl,
-    serverPid: server.pid,
-    plan,
-    agency: plan.agencies[0]!,
-    auth,
-    opsAuth: { authorization: `Bearer ${opsToken}` },
-    worker,
-    async fetchJson (path, init = {}) {
-      const response = await fetch(`${server.baseUrl}${path}`, {
-        method: init.method ?? 'GET',
-        headers: { ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: AbortSignal.timeout(30_000)
-      })
-      const text = await response.text()
-      if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path} answered ${response.status}: ${text.slice(0, 300)}`)
-      return JSON.parse(text) as unknown
-    }
-  }
 }
 
 async function drive (session: Session, server: ServerProcess, scenario: Scenario, config: BenchRun['config'], target: Target): Promise<void> {

@@ -15,6 +15,7 @@ import { runImport } from './run-import.ts'
 import { deliverWebhook } from './deliver-webhook.ts'
 import { expireJobFiles } from './expire-job-files.ts'
 import { pruneJobHistory } from './prune-job-history.ts'
+import { rollUpOpsAggregates } from './roll-up-ops-aggregates.ts'
 
 export function createTaskList (app: FastifyInstance): TaskList {
   return {
@@ -28,7 +29,8 @@ export function createTaskList (app: FastifyInstance): TaskList {
     'run-import': runImport(app),
     'deliver-webhook': deliverWebhook(app),
     'expire-job-files': expireJobFiles(app),
-    'prune-job-history': pruneJobHistory(app)
+    'prune-job-history': pruneJobHistory(app),
+    'roll-up-ops-aggregates': rollUpOpsAggregates(app)
   }
 }
 
@@ -43,5 +45,6 @@ export const crontab = [
   '40 * * * * reconcile-rollups ?id=reconcile-rollups&jobKey=reconcile-rollups',
   '* * * * * warm-dashboards ?id=warm-dashboards&jobKey=warm-dashboards',
   '15 * * * * expire-job-files ?id=expire-job-files&jobKey=expire-job-files',
-  '50 2 * * * prune-job-history ?id=prune-job-history&jobKey=prune-job-history'
+  '50 2 * * * prune-job-history ?id=prune-job-history&jobKey=prune-job-history',
+  '* * * * * roll-up-ops-aggregates ?id=roll-up-ops-aggregates&jobKey=roll-up-ops-aggregates'
 ].join('\n')

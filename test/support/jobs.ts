@@ -53,9 +53,11 @@ export async function xlsxSheets (body: Buffer): Promise<Array<{ name: string, r
   await workbook.xlsx.load(body as unknown as ArrayBuffer)
   return workbook.worksheets.map((sheet) => {
     const rows: unknown[][] = []
+    // Read once: exceljs counts the columns by walking every row each time it is asked.
+    const columns = sheet.columnCount
     sheet.eachRow({ includeEmpty: false }, (row) => {
       const values = (row.values as unknown[]).slice(1)
-      rows.push(Array.from({ length: sheet.columnCount }, (_, i) => values[i] ?? null))
+      rows.push(Array.from({ length: columns }, (_, i) => values[i] ?? null))
     })
     return { name: sheet.name, rows }
   })

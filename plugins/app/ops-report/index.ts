@@ -2,15 +2,18 @@
 // saw to PostgreSQL once per OPS_AGGREGATE_INTERVAL_MS (aligned to the clock, so
 // a minute's rows of every instance line up), and the report reads every
 // instance's rows. A failed write is retried with the next flush (the last
-// MAX_PENDING intervals are kept); the minutes past OPS_RETENTION_DAYS are
-// deleted hourly by whichever process gets there first.
+// MAX_PENDING intervals are kept). A scheduled job rolls the minutes up into
+// ten-minute and hourly rows (rollups.ts), which the report reads for all but the
+// recent part of a window; what is past its retention (minutes and ten-minute rows
+// after OPS_MINUTE_RETENTION_HOURS once rolled up, everything after
+// OPS_RETENTION_DAYS) is deleted hourly by whichever process gets there first.
 // OBSERVABILITY=metrics or off: this process writes nothing (the report still
 // reads what others wrote). Beside the report, the operator's other views: pools
 // and index insight.
 import fp from 'fastify-plugin'
 import os from 'node:os'
 import { Collector, type Interval } from './collector.ts'
-import { deleteExpired, writeInterval } from './store.ts'
+import { deleteExpired, MAX_PENDING, writeInterval } from './store.ts'
 import { generateReport, type PerformanceReport, type WindowName } from './report.ts'
 import { poolsNow, type PoolsView } from './pools.ts'
 import { compareIndexes, describeDrift, type CollectionIndexes } from '../../../migrations/mongo/drift.ts'
@@ -34,7 +37,6 @@ declare module 'fastify' {
   }
 }
 
-const MAX_PENDING = 15
 const CLEANUP_EVERY_MS = 3_600_000
 let appsInProcess = 0
 
@@ -62,8 +64,8 @@ export default fp(async function opsReport (fastify) {
     }
     if (Date.now() - lastCleanup > CLEANUP_EVERY_MS) {
       lastCleanup = Date.now()
-      const deleted = await deleteExpired(pool, config.OPS_RETENTION_DAYS)
-      if (deleted > 0) fastify.log.info({ deleted }, 'ops report: expired minutes deleted')
+      const deleted = await deleteExpired(pool, { days: config.OPS_RETENTION_DAYS, minuteHours: config.OPS_MINUTE_RETENTION_HOURS })
+      if (deleted > 0) fastify.log.info({ deleted }, 'ops report: expired aggregates deleted')
     }
   }
   // One flush at a time; each waits for the one before.

@@ -1,5 +1,6 @@
 // generateReport(window): the performance report over every instance, read from
-// the per-minute aggregates all processes write (store.ts) and, for alerts, from
+// the aggregates all processes write (store.ts), as roll-ups where a window's
+// period is rolled up and as minutes for the rest (spans.ts), and, for alerts, from
 // Prometheus. Sums happen in PostgreSQL (one pass over the window's rows per
 // table, bucket by bucket); quantiles come from the summed buckets.
 import type { Pool } from 'pg'
@@ -7,10 +8,13 @@ import { LATENCY_BUCKETS } from '../../external/metrics.ts'
 import { JOB_DURATION_BUCKETS } from '../jobs/job-metrics.ts'
 import { addInto, quantile } from './histogram.ts'
 import { alertsFrom, type Alerts } from './alerts.ts'
+import { bucketSums, KINDS, rowsOf, totals, type Kind, type Span } from './aggregates.ts'
+import { rolledUntil } from './rollups.ts'
+import { spansOf, windowStart } from './spans.ts'
 
 export const WINDOWS = { '5m': 300, '1h': 3_600, '24h': 86_400, '7d': 604_800 } as const
 export type WindowName = keyof typeof WINDOWS
-/** trend points: about 5 to 150 per window */
+/** trend points: about 5 to 170 per window */
 const STEP_S: Record<WindowName, number> = { '5m': 60, '1h': 60, '24h': 600, '7d': 3_600 }
 const SLOWEST_SHAPES = 20
 const TOP_AGENCIES = 10
@@ -18,8 +22,6 @@ const QUERIES_AT_ONCE = 3
 
 const ms = (seconds: number | null) => seconds === null ? null : Math.round(seconds * 100_000) / 100
 const ratio = (part: number, whole: number) => whole === 0 ? null : part / whole
-/** ARRAY[sum(buckets[1]), …]: element-wise sums of the bucket arrays, as plain aggregates */
-const bucketSums = (n: number) => `ARRAY[${Array.from({ length: n }, (_, i) => `coalesce(sum(buckets[${i + 1}]), 0)::float8`).join(', ')}]`
 
 function percentiles (bounds: readonly number[], buckets: number[]) {
   return { p50Ms: ms(quantile(bounds, buckets, 0.5)), p95Ms: ms(quantile(bounds, buckets, 0.95)), p99Ms: ms(quantile(bounds, buckets, 0.99)) }
@@ -43,70 +45,77 @@ interface TrendRow { at: Date, requests: number, server_errors: number, buckets:
 interface CacheTrendRow { at: Date, hits: number, lookups: number }
 interface ProcessTrendRow { at: Date, rss_max: number, cpu_cores: number, shed: number, instances: number }
 
-// Numbers arrive as numbers: every sum is cast to float8 (pg hands bigint over as a string).
+const stepOf = (stepS: number) => `date_bin('${stepS} seconds', start, timestamptz 'epoch')`
+
+// Each query reads `rows`: the window's rows of its kind, in the roll-up's shape (aggregates.ts).
+// Numbers arrive as numbers: every sum is cast to float8 (pg hands bigint and numeric over as strings).
 const SQL = {
-  routes: `SELECT method, route, sum(requests)::float8 AS requests, sum(server_errors)::float8 AS server_errors, sum(client_errors)::float8 AS client_errors,
-      sum(duration_sum_s) AS duration_sum_s, ${bucketSums(LATENCY_BUCKETS.length + 1)} AS buckets
-    FROM ops.route_minutes WHERE minute >= $1 GROUP BY method, route`,
-  queries: `SELECT collection, command, shape, sum(commands)::float8 AS commands, sum(failures)::float8 AS failures, sum(duration_sum_s) AS duration_sum_s,
-      ${bucketSums(LATENCY_BUCKETS.length + 1)} AS buckets
-    FROM ops.query_minutes WHERE minute >= $1 GROUP BY collection, command, shape`,
-  caches: `SELECT cache, sum(hit)::float8 AS hit, sum(stale)::float8 AS stale, sum(miss)::float8 AS miss, sum(coalesced)::float8 AS coalesced, sum(bypass)::float8 AS bypass
-    FROM ops.cache_minutes WHERE minute >= $1 GROUP BY cache ORDER BY cache`,
-  jobs: `SELECT task, sum(succeeded)::float8 AS succeeded, sum(failed)::float8 AS failed, sum(permanent_failures)::float8 AS permanent_failures,
-      ${bucketSums(JOB_DURATION_BUCKETS.length + 1)} AS buckets
-    FROM ops.job_minutes WHERE minute >= $1 GROUP BY task ORDER BY task`,
-  agencies: `SELECT agency_id, sum(requests)::float8 AS requests, sum(request_ms) AS request_ms, sum(error_ms) AS error_ms
-    FROM ops.agency_minutes WHERE minute >= $1 GROUP BY agency_id ORDER BY sum(request_ms) DESC LIMIT ${TOP_AGENCIES}`,
-  latest: `SELECT DISTINCT ON (instance) instance, role, minute, rss_bytes::float8 AS rss_bytes, rss_limit_bytes::float8 AS rss_limit_bytes,
-      heap_used_bytes::float8 AS heap_used_bytes, heap_limit_bytes::float8 AS heap_limit_bytes, breaker_state, mongo_open, mongo_checked_out,
-      pg_total, pg_idle, redis_status
-    FROM ops.process_minutes WHERE minute >= $1 ORDER BY instance, minute DESC`,
-  perInstance: `SELECT instance, min(minute) AS first_minute, max(rss_bytes)::float8 AS rss_max, sum(cpu_seconds) / nullif(sum(seconds), 0) AS cpu_cores,
-      avg(event_loop_utilization) AS elu, max(event_loop_delay_p99_ms) AS loop_delay_p99_ms, sum(breaker_open_seconds)::float8 AS breaker_open_seconds,
-      max(mongo_wait_queue_max) AS mongo_wait_queue_max, sum(mongo_checkouts)::float8 AS mongo_checkouts, sum(mongo_waits)::float8 AS mongo_waits,
+  routes: (rows: string) => `SELECT ${totals(KINDS.route)} FROM (${rows}) AS w GROUP BY method, route`,
+  queries: (rows: string) => `SELECT ${totals(KINDS.query)} FROM (${rows}) AS w GROUP BY collection, command, shape`,
+  caches: (rows: string) => `SELECT ${totals(KINDS.cache)} FROM (${rows}) AS w GROUP BY cache ORDER BY cache`,
+  jobs: (rows: string) => `SELECT ${totals(KINDS.job)} FROM (${rows}) AS w GROUP BY task ORDER BY task`,
+  agencies: (rows: string) => `SELECT ${totals(KINDS.agency)} FROM (${rows}) AS w
+    GROUP BY agency_id ORDER BY sum(request_ms) DESC, agency_id LIMIT ${TOP_AGENCIES}`,
+  latest: (rows: string) => `SELECT DISTINCT ON (instance) instance, role, last_minute AS minute, rss_bytes::float8 AS rss_bytes,
+      rss_limit_bytes::float8 AS rss_limit_bytes, heap_used_bytes::float8 AS heap_used_bytes, heap_limit_bytes::float8 AS heap_limit_bytes,
+      breaker_state, mongo_open, mongo_checked_out, pg_total, pg_idle, redis_status
+    FROM (${rows}) AS w ORDER BY instance, last_minute DESC`,
+  perInstance: (rows: string) => `SELECT instance, min(first_minute) AS first_minute, max(rss_max)::float8 AS rss_max,
+      sum(cpu_seconds) / nullif(sum(seconds), 0) AS cpu_cores, sum(elu_sum) / sum(rows) AS elu, max(event_loop_delay_p99_ms) AS loop_delay_p99_ms,
+      sum(breaker_open_seconds)::float8 AS breaker_open_seconds, max(mongo_wait_queue_max) AS mongo_wait_queue_max,
+      sum(mongo_checkouts)::float8 AS mongo_checkouts, sum(mongo_waits)::float8 AS mongo_waits,
       sum(mongo_checkout_failures)::float8 AS mongo_checkout_failures, max(pg_waiting_max) AS pg_waiting_max,
       sum(redis_down_seconds)::float8 AS redis_down_seconds, sum(shed)::float8 AS shed, sum(rate_limited)::float8 AS rate_limited
-    FROM ops.process_minutes WHERE minute >= $1 GROUP BY instance`,
-  routeTrend: `SELECT to_timestamp(floor(extract(epoch FROM minute) / $2::float8) * $2::float8) AS at, sum(requests)::float8 AS requests,
-      sum(server_errors)::float8 AS server_errors, ${bucketSums(LATENCY_BUCKETS.length + 1)} AS buckets
-    FROM ops.route_minutes WHERE minute >= $1 GROUP BY 1 ORDER BY 1`,
-  cacheTrend: `SELECT to_timestamp(floor(extract(epoch FROM minute) / $2::float8) * $2::float8) AS at, sum(hit + stale)::float8 AS hits,
+    FROM (${rows}) AS w GROUP BY instance`,
+  routeTrend: (rows: string, stepS: number) => `SELECT ${stepOf(stepS)} AS at, sum(requests)::float8 AS requests,
+      sum(server_errors)::float8 AS server_errors, ${bucketSums(KINDS.route.buckets, 'float8')} AS buckets
+    FROM (${rows}) AS w GROUP BY 1 ORDER BY 1`,
+  cacheTrend: (rows: string, stepS: number) => `SELECT ${stepOf(stepS)} AS at, sum(hit + stale)::float8 AS hits,
       sum(hit + stale + miss + coalesced + bypass)::float8 AS lookups
-    FROM ops.cache_minutes WHERE minute >= $1 GROUP BY 1 ORDER BY 1`,
+    FROM (${rows}) AS w GROUP BY 1 ORDER BY 1`,
   // Cores: CPU seconds of every instance over the step's length.
-  processTrend: `SELECT to_timestamp(floor(extract(epoch FROM minute) / $2::float8) * $2::float8) AS at, max(rss_bytes)::float8 AS rss_max,
-      sum(cpu_seconds) / $2::float8 AS cpu_cores, sum(shed)::float8 AS shed, count(DISTINCT instance)::float8 AS instances
-    FROM ops.process_minutes WHERE minute >= $1 GROUP BY 1 ORDER BY 1`
+  processTrend: (rows: string, stepS: number) => `SELECT ${stepOf(stepS)} AS at, max(rss_max)::float8 AS rss_max,
+      sum(cpu_seconds) / ${stepS} AS cpu_cores, sum(shed)::float8 AS shed, count(DISTINCT instance)::float8 AS instances
+    FROM (${rows}) AS w GROUP BY 1 ORDER BY 1`
 }
 
 export interface ReportOptions {
   pool: Pool
   prometheusUrl: string
+  /** the window's end (default: now) */
+  at?: Date
 }
 
-export async function generateReport ({ pool, prometheusUrl }: ReportOptions, window: WindowName) {
-  const to = new Date()
-  const from = new Date(to.getTime() - WINDOWS[window] * 1000)
+export async function generateReport ({ pool, prometheusUrl, at }: ReportOptions, window: WindowName) {
+  const to = at ?? new Date()
   const step = STEP_S[window]
+  const from = new Date(windowStart(to.getTime(), WINDOWS[window], step))
+  const rolled = await rolledUntil(pool)
+  // Totals read the widest rows that fit; a trend none wider than its step.
+  const whole = spansOf(from.getTime(), rolled, Infinity)
+  const stepped = spansOf(from.getTime(), rolled, step)
   // At most QUERIES_AT_ONCE of the pool's connections (jobs and requests share it): the
   // queries take turns in that many lanes.
   const lanes = Array.from({ length: QUERIES_AT_ONCE }, () => Promise.resolve() as Promise<unknown>)
   let next = 0
-  const rows = <T>(sql: string, params: unknown[] = [from]): Promise<T[]> => {
+  const rows = <T>(kind: Kind, spans: Span[], sql: (rows: string) => string): Promise<T[]> => {
+    const params: unknown[] = []
+    const text = sql(rowsOf(kind, spans, (value) => `$${params.push(value)}`))
     const lane = next++ % QUERIES_AT_ONCE
-    const result = lanes[lane]!.then(async () => (await pool.query<T & Record<string, unknown>>(sql, params)).rows as T[])
+    const result = lanes[lane]!.then(async () => (await pool.query<T & Record<string, unknown>>(text, params)).rows as T[])
     lanes[lane] = result.catch(() => undefined)
     return result
   }
   const [routes, queries, caches, jobs, agencies, latest, perInstance, routeTrend, cacheTrend, processTrend, alerts] = await Promise.all([
-    rows<RouteRow>(SQL.routes), rows<QueryRow>(SQL.queries), rows<CacheRow>(SQL.caches), rows<JobRow>(SQL.jobs), rows<AgencyRow>(SQL.agencies),
-    rows<LatestRow>(SQL.latest), rows<WindowRow>(SQL.perInstance), rows<TrendRow>(SQL.routeTrend, [from, step]),
-    rows<CacheTrendRow>(SQL.cacheTrend, [from, step]), rows<ProcessTrendRow>(SQL.processTrend, [from, step]),
+    rows<RouteRow>(KINDS.route, whole, SQL.routes), rows<QueryRow>(KINDS.query, whole, SQL.queries), rows<CacheRow>(KINDS.cache, whole, SQL.caches),
+    rows<JobRow>(KINDS.job, whole, SQL.jobs), rows<AgencyRow>(KINDS.agency, whole, SQL.agencies), rows<LatestRow>(KINDS.process, whole, SQL.latest),
+    rows<WindowRow>(KINDS.process, whole, SQL.perInstance), rows<TrendRow>(KINDS.route, stepped, (r) => SQL.routeTrend(r, step)),
+    rows<CacheTrendRow>(KINDS.cache, stepped, (r) => SQL.cacheTrend(r, step)), rows<ProcessTrendRow>(KINDS.process, stepped, (r) => SQL.processTrend(r, step)),
     alertsFrom(prometheusUrl, window) as Promise<Alerts>
   ])
 
-  const windowS = WINDOWS[window]
+  // Rates are per second of the window as covered: from its first minute to now.
+  const windowS = (to.getTime() - from.getTime()) / 1000
   const windowOf = new Map(perInstance.map((row) => [row.instance, row]))
   const cacheTrendAt = new Map(cacheTrend.map((row) => [row.at.getTime(), row]))
   const processTrendAt = new Map(processTrend.map((row) => [row.at.getTime(), row]))

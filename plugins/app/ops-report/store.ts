@@ -1,20 +1,31 @@
 // The report's store in PostgreSQL (migrations/postgres/010_ops_aggregates.sql):
 // one transaction per flush, one INSERT per table with a column array per
-// parameter (unnest), however many rows; and the retention cleanup.
+// parameter (unnest), however many rows; and the retention cleanup of the minutes
+// and their roll-ups (015_ops_rollups.sql).
 import type { Pool } from 'pg'
 import type { Interval } from './collector.ts'
+import { KINDS, MINUTE_S } from './aggregates.ts'
+import { ROLLUP_WIDTHS_S } from './spans.ts'
+
+/** unwritten intervals a process keeps while PostgreSQL refuses its flushes (the oldest is dropped past that) */
+export const MAX_PENDING = 15
 
 // unnest flattens a two-dimensional array, so bucket arrays travel as array literals.
 const literal = (buckets: number[]) => `{${buckets.join(',')}}`
 
 const CLEANUP_LOCK = 7_240_312 // arbitrary, fixed: "haven ops cleanup"
-export const TABLES = ['route_minutes', 'query_minutes', 'cache_minutes', 'job_minutes', 'process_minutes', 'agency_minutes'] as const
 
 export async function writeInterval (pool: Pool, interval: Interval): Promise<void> {
-  const { minute, instance, routes, queries, caches, jobs, process: p, agencies } = interval
+  const { instance, routes, queries, caches, jobs, process: p, agencies } = interval
   const client = await pool.connect()
   try {
     await client.query('BEGIN')
+    // A minute already rolled up (a flush later than the roll-up job waits for) is counted
+    // in the first minute that is not; the shared lock keeps the job from rolling that one
+    // up before this flush commits.
+    const { rows } = await client.query<{ minute: Date }>('SELECT greatest($1::timestamptz, done_until) AS minute FROM ops.rollup_state WHERE width_s = $2 FOR SHARE',
+      [interval.minute, ROLLUP_WIDTHS_S[0]])
+    const minute = rows[0]?.minute ?? interval.minute
     if (routes.length > 0) {
       await client.query(`INSERT INTO ops.route_minutes (minute, instance, method, route, requests, server_errors, client_errors, duration_sum_s, buckets)
         SELECT $1, $2, m, r, n, s, c, d, b::integer[] FROM unnest($3::text[], $4::text[], $5::integer[], $6::integer[], $7::integer[], $8::float8[], $9::text[]) AS t(m, r, n, s, c, d, b)`,
@@ -61,16 +72,41 @@ export async function writeInterval (pool: Pool, interval: Interval): Promise<vo
   }
 }
 
-/** Deletes the minutes older than the retention; one process at a time does it. Returns rows deleted. */
-export async function deleteExpired (pool: Pool, retentionDays: number): Promise<number> {
+export interface Retention {
+  /** OPS_RETENTION_DAYS: nothing is kept longer */
+  days: number
+  /** OPS_MINUTE_RETENTION_HOURS: minutes and ten-minute rows, once rolled up into the next width */
+  minuteHours: number
+}
+
+// Minutes and ten-minute rows go once they are older than the minutes' retention and
+// rolled up into the next width (a job that stopped keeps them until it catches up), and
+// at the latest after the retention; the hourly rows after the retention.
+const LEVELS = [MINUTE_S, ...ROLLUP_WIDTHS_S]
+const EXPIRY = LEVELS.flatMap((widthS, i) => {
+  const next = LEVELS[i + 1]
+  const horizon = next === undefined
+    ? 'now() - make_interval(days => $1)'
+    : `greatest(now() - make_interval(days => $1), least(now() - make_interval(hours => $2),
+        coalesce((SELECT done_until FROM ops.rollup_state WHERE width_s = ${next}), '-infinity')))`
+  return Object.values(KINDS).map((kind) => ({
+    sql: widthS === MINUTE_S
+      ? `DELETE FROM ops.${kind.name}_minutes WHERE minute < ${horizon}`
+      : `DELETE FROM ops.${kind.name}_rollups WHERE width_s = ${widthS} AND start < ${horizon}`,
+    rolledUpFirst: next !== undefined
+  }))
+})
+
+/** Deletes what is past its retention; one process at a time does it. Returns rows deleted. */
+export async function deleteExpired (pool: Pool, retention: Retention): Promise<number> {
   const client = await pool.connect()
   try {
     await client.query('BEGIN')
     const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [CLEANUP_LOCK])
     let deleted = 0
     if (rows[0]?.locked === true) {
-      for (const table of TABLES) {
-        const result = await client.query(`DELETE FROM ops.${table} WHERE minute < now() - make_interval(days => $1)`, [retentionDays])
+      for (const { sql, rolledUpFirst } of EXPIRY) {
+        const result = await client.query(sql, rolledUpFirst ? [retention.days, retention.minuteHours] : [retention.days])
         deleted += result.rowCount ?? 0
       }
     }
