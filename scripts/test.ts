@@ -6,6 +6,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { stackDown, stackUp } from './stack.ts'
 import { ensureOpsTools } from './stack/ops-tools.ts'
+import { crossSlotErrors } from './stack/redis-cluster.ts'
 import { dropLeftoverDatabases, dropTemplate, prepareTemplate } from '../test/support/databases.ts'
 import { countResults } from './tap-summary.ts'
 
@@ -40,7 +41,10 @@ const bin = (name: string) => path.join(root, 'node_modules', '.bin', name)
 process.stderr.write('type-checking…\n')
 const typecheck = await run(bin('tsc'), ['--noEmit', '-p', '.'])
 
+// test/cluster/ runs Haven's Redis tests again on the Redis Cluster; none may reach a node with keys across slots.
+const crossSlotBefore = urls.REDIS_CLUSTER_URL === undefined ? 0 : await crossSlotErrors(urls.REDIS_CLUSTER_URL)
 const tests = await run(bin('tap'), ['run', ...process.argv.slice(2)], env)
+const crossSlot = urls.REDIS_CLUSTER_URL === undefined ? 0 : await crossSlotErrors(urls.REDIS_CLUSTER_URL) - crossSlotBefore
 
 await dropTemplate(urls.DATABASE_URL, runId)
 // The servers this run started stop with it (those given by *_URL are not ours);
@@ -49,8 +53,12 @@ if (process.env.HAVEN_KEEP_STACK !== '1') await stackDown('test')
 
 const counts = countResults(tests.output)
 if (typecheck.code !== 0) counts.failed += 1 // the type check counts as one failed test
+if (crossSlot > 0) {
+  process.stderr.write(`the Redis Cluster answered ${crossSlot} CROSSSLOT error(s) during the tests: a command, script or transaction spanned hash slots\n`)
+  counts.failed += 1
+}
 const line = `${counts.passed} passed, ${counts.failed} failed` + (counts.skipped > 0 ? `, ${counts.skipped} skipped` : '')
 await mkdir(path.join(root, '.tap'), { recursive: true })
 await writeFile(summaryFile, `${line}\n`)
 process.stdout.write(`${line}\n`)
-process.exit(typecheck.code !== 0 ? 1 : tests.code)
+process.exit(typecheck.code !== 0 || crossSlot > 0 ? 1 : tests.code)

@@ -4,10 +4,12 @@
 // with our own options and reads no config file. Its nodes keep nothing on disk but their
 // cluster configuration: the cluster holds caches and counters, so when it is not whole
 // (a node was down, or one runs from an earlier cluster) it is emptied and created afresh.
+import { Cluster } from 'ioredis'
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { redisTarget } from '../../config.ts'
 import { requireCommand } from './apt.ts'
 import type { StackLayout } from './profile.ts'
 import { logProgress, run, runningPid, START_TIMEOUT_MS, waitForPort } from './process.ts'
@@ -106,3 +108,19 @@ export async function ensureRedisCluster (layout: StackLayout): Promise<void> {
   }
 }
 
+/**
+ * CROSSSLOT errors the cluster's masters have answered since they started (INFO errorstats):
+ * a command, script or transaction whose keys spanned hash slots reached the server.
+ */
+export async function crossSlotErrors (clusterUrl: string): Promise<number> {
+  const target = redisTarget({ REDIS_URL: clusterUrl, REDIS_CLUSTER: true, REDIS_CLUSTER_NAT_MAP: '' })
+  if (target.mode !== 'cluster') throw new Error(`not a cluster URL: ${clusterUrl}`)
+  const cluster = new Cluster(target.nodes, { lazyConnect: true })
+  try {
+    await cluster.connect()
+    const stats = await Promise.all(cluster.nodes('master').map((node) => node.info('errorstats')))
+    return stats.reduce((sum, text) => sum + Number(/^errorstat_CROSSSLOT:count=(\d+)/m.exec(text)?.[1] ?? 0), 0)
+  } finally {
+    cluster.disconnect()
+  }
+}
