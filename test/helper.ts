@@ -85,7 +85,9 @@ export async function testContext (t: Test): Promise<TestContext> {
       throw new Error(`queries not served by a declared index, or not agency-scoped:\n${violations.map((v) => `  ${v.comment} ${JSON.stringify(v.shape)}: ${v.problem}`).join('\n')}`)
     }
     if (crossSlot.length > 0) {
-      throw new Error(`Redis commands whose keys span hash slots (a Redis Cluster refuses them):\n${crossSlot.map((v) => `  ${v.what}: ${v.keys.map((key, i) => `${key} (slot ${v.slots[i]})`).join(', ')}`).join('\n')}`)
+      const shown = crossSlot.slice(0, 5).map((v) => `  ${v.what}: ${v.keys.map((key, i) => `${key} (slot ${v.slots[i]})`).join(', ')}`)
+      if (crossSlot.length > shown.length) shown.push(`  … and ${crossSlot.length - shown.length} more`)
+      throw new Error(`Redis commands whose keys span hash slots (a Redis Cluster refuses them):\n${shown.join('\n')}`)
     }
   })
 

@@ -1,9 +1,17 @@
-import { test } from 'tap'
+import { test, type Test } from 'tap'
 import type { FastifyRequest } from 'fastify'
-import { build, type App } from '../helper.ts'
+import { build, testContext, type App } from '../helper.ts'
 import { TEST_WINDOW_MS, clearOfWindowEnd } from '../support/rate-window.ts'
 
 const WINDOW = String(TEST_WINDOW_MS)
+
+/** Two instances sharing one file's servers, limiting RATE_LIMIT_MAX per window, clear of its end. */
+async function twoInstances (t: Test, max: string): Promise<[App, App]> {
+  const context = await testContext(t)
+  const env = { RATE_LIMIT_MAX: max, RATE_LIMIT_WINDOW_MS: WINDOW }
+  await clearOfWindowEnd()
+  return [await context.build({ env }), await context.build({ env })]
+}
 
 /**
  * What an instance's limiter counts for an address, without counting a request
@@ -46,12 +54,7 @@ test('over the limit a client gets 429 with the RateLimit headers', async (t) =>
 })
 
 test('counters live in Redis, so two instances share one budget', async (t) => {
-  const { testContext } = await import('../helper.ts')
-  const context = await testContext(t)
-  const env = { RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: WINDOW }
-  await clearOfWindowEnd()
-  const a = await context.build({ env })
-  const b = await context.build({ env })
+  const [a, b] = await twoInstances(t, '2')
   const from = { remoteAddress: '10.4.4.4' }
   t.equal((await a.inject({ method: 'GET', url: '/docs/json', ...from })).statusCode, 200)
   t.equal((await b.inject({ method: 'GET', url: '/docs/json', ...from })).statusCode, 200)
@@ -59,12 +62,7 @@ test('counters live in Redis, so two instances share one budget', async (t) => {
 })
 
 test('large limits are counted write-behind: shared through Redis within a flush, no Redis wait per request', async (t) => {
-  const { testContext } = await import('../helper.ts')
-  const context = await testContext(t)
-  const env = { RATE_LIMIT_MAX: '150', RATE_LIMIT_WINDOW_MS: WINDOW }
-  await clearOfWindowEnd()
-  const a = await context.build({ env })
-  const b = await context.build({ env })
+  const [a, b] = await twoInstances(t, '150')
   const from = { remoteAddress: '10.5.5.5' }
   for (let i = 0; i < 100; i++) await a.inject({ method: 'GET', url: '/docs/json', ...from })
   t.equal(await knownCount(a, '10.5.5.5', 100), 100, 'A\'s flush (every 100 ms) has reached Redis')
@@ -77,12 +75,7 @@ test('large limits are counted write-behind: shared through Redis within a flush
 })
 
 test('one flush carries many clients\' counts at once, wherever their keys live (on a Redis Cluster: every node)', async (t) => {
-  const { testContext } = await import('../helper.ts')
-  const context = await testContext(t)
-  const env = { RATE_LIMIT_MAX: '150', RATE_LIMIT_WINDOW_MS: WINDOW }
-  await clearOfWindowEnd()
-  const a = await context.build({ env })
-  const b = await context.build({ env })
+  const [a, b] = await twoInstances(t, '150')
   const addresses = Array.from({ length: 30 }, (_, i) => `10.8.0.${i + 1}`)
   for (const remoteAddress of addresses) for (let i = 0; i < 3; i++) await a.inject({ method: 'GET', url: '/docs/json', remoteAddress })
   for (const remoteAddress of addresses) await b.inject({ method: 'GET', url: '/docs/json', remoteAddress })

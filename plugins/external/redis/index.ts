@@ -1,5 +1,5 @@
 // Redis (ioredis) for the cache, rate-limit counters and pub/sub: one server, or
-// a Redis Cluster (REDIS_CLUSTER=true; see the README's scaling notes for the key
+// a Redis Cluster (REDIS_CLUSTER=true; the README's "Redis Cluster" lists the key
 // patterns and their hash tags).
 // Redis is an accelerator, not a dependency: a dead Redis must cost a request
 // milliseconds, and the API starts (degraded) when Redis is down at boot, then
@@ -45,7 +45,7 @@ export function redisOptions (opTimeoutMs: number, keyPrefix: string): RedisOpti
 }
 
 /** The same policy for a Redis Cluster: fail fast, reconnect forever, auto-pipeline (one write per node). */
-export function clusterOptions (opTimeoutMs: number, keyPrefix: string, target: RedisClusterTarget): ClusterOptions {
+function clusterOptions (opTimeoutMs: number, keyPrefix: string, target: RedisClusterTarget): ClusterOptions {
   return {
     // Prepended before the slot is computed: a prefix without braces leaves each key's {tag} deciding it.
     keyPrefix,
