@@ -99,8 +99,19 @@ export async function testContext (t: Test): Promise<TestContext> {
       apps.push(app)
       coverage.push(recordQueryCoverage(app.mongo.client))
       await app.ready()
+      // On this file's own Redis, tests expect it connected; on a busy machine that can take
+      // longer than the boot's wait (the app then starts degraded). Tests that cut Redis give
+      // their own REDIS_URL and get the app as it booted.
+      if (overrides?.REDIS_URL === undefined) await redisConnected(app)
       return app
     }
+  }
+}
+
+async function redisConnected (app: App): Promise<void> {
+  const connected = () => app.redis.status === 'ready' && (!(app.redis instanceof Cluster) || app.redis.nodes('master').every((node) => node.status === 'ready'))
+  for (const started = Date.now(); !connected(); await new Promise((resolve) => setTimeout(resolve, 20))) {
+    if (Date.now() - started > 15_000) throw new Error(`Redis not connected 15 s after the app started (status ${app.redis.status})`)
   }
 }
 

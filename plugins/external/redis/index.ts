@@ -86,6 +86,26 @@ function clusterNodes (client: Cluster, target: RedisClusterTarget): RedisNode[]
   return known.length > 0 ? known : target.nodes
 }
 
+/**
+ * ioredis opens a cluster node's connection at the first command sent to it and, with no
+ * offline queue, refuses every other command for that node until it is open ("Connection is
+ * closed"): a burst at start-up or after a topology change would fail for nothing. So each
+ * node's connection is opened as soon as the client learns of the node.
+ */
+function connectNodesEagerly (client: Cluster): void {
+  const open = (node: Redis) => { if (node.status === 'wait') node.connect().catch(() => undefined) }
+  client.on('+node', (node: Redis) => setImmediate(open, node))
+  client.on('ready', () => { for (const node of client.nodes('all')) open(node) })
+}
+
+/** Resolves once every master's connection is open (the cluster client being ready). */
+async function mastersConnected (client: Cluster): Promise<true> {
+  await Promise.all(client.nodes('master').map((node) => node.status === 'ready'
+    ? undefined
+    : new Promise((resolve) => node.once('ready', resolve))))
+  return true
+}
+
 /** Redis answers: PING on one server; on a cluster, a node says the cluster serves every slot. */
 export async function pingRedis (client: RedisClient): Promise<void> {
   if (client instanceof Redis) {
@@ -118,8 +138,10 @@ export default fp(async function redis (fastify) {
     up = false
   })
 
+  if (client instanceof Cluster) connectNodesEagerly(client)
   const ready = await Promise.race([
-    new Promise<boolean>((resolve) => client.once('ready', () => resolve(true))),
+    new Promise<boolean>((resolve) => client.once('ready', () => resolve(true)))
+      .then(async () => client instanceof Cluster ? await mastersConnected(client) : true),
     sleep(CACHE_OP_TIMEOUT_MS, false, { ref: false })
   ])
   if (!ready) fastify.log.warn('Redis unreachable at start-up; starting degraded and reconnecting in the background')
