@@ -42,8 +42,15 @@ export const ConfigSchema = Type.Object({
   PG_CONNECT_TIMEOUT_MS: Milliseconds(2_000, 'connect and pool-wait limit'),
 
   REDIS_URL: Type.String({ minLength: 1, pattern: '^rediss?://' }),
-  REDIS_KEY_PREFIX: Type.String({ default: 'haven:' }),
+  REDIS_KEY_PREFIX: Type.String({ default: 'haven:', pattern: '^[^{}]*$', description: 'no braces: on a Redis Cluster they would make the prefix every key\'s hash tag' }),
   CACHE_OP_TIMEOUT_MS: Milliseconds(1_000, 'time limit of one Redis command'),
+
+  // --- Redis Cluster (issue 12): REDIS_URL then lists the cluster's seed nodes ---
+  REDIS_CLUSTER: Type.Boolean({ default: false, description: 'REDIS_URL lists seed nodes of a Redis Cluster: redis://[user:password@]host:port,host:port,...' }),
+  REDIS_CLUSTER_NAT_MAP: Type.String({
+    default: '',
+    description: 'Redis Cluster only: announced=reachable host:port pairs, comma-separated, for nodes that announce addresses this process cannot reach (NAT, containers, tunnels)'
+  }),
 
   CACHE_L1_MAX: Type.Integer({ minimum: 1, default: 5_000, description: 'entries in each instance\'s in-process cache' }),
   CACHE_L1_TTL_MS: Milliseconds(5_000, 'in-process cache lifetime; writes invalidate it at once through Redis pub/sub'),
@@ -196,5 +203,66 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     throw err
   }
   trustProxySetting(config.TRUST_PROXY)
+  redisTarget(config)
   return config
+}
+
+// --- Redis Cluster (issue 12) ---
+
+export interface RedisNode { host: string, port: number }
+export interface RedisClusterTarget {
+  mode: 'cluster'
+  /** seed nodes: the client learns the others from them */
+  nodes: RedisNode[]
+  username?: string
+  password?: string
+  tls: boolean
+  /** "announced-host:port" → where this process reaches that node */
+  natMap: Record<string, RedisNode>
+}
+export type RedisTarget = { mode: 'standalone', url: string } | RedisClusterTarget
+
+const CLUSTER_URL = /^(rediss?):\/\/(?:([^@/?#]*)@)?([^/?#@]+)(?:\/0?)?$/
+const NODE = /^(?:\[([0-9a-f:.]+)\]|([^\s:/?#@[\],]+))(?::(\d{1,5}))?$/i
+
+function redisNode (text: string, variable: string): RedisNode {
+  const match = NODE.exec(text.trim())
+  const port = Number(match?.[3] ?? 6379)
+  if (match === null || port < 1 || port > 65535) throw new ConfigError(`Invalid configuration: ${variable}: "${text}" is not host:port`)
+  return { host: match[1] ?? match[2]!, port }
+}
+
+/**
+ * Where Redis is, from REDIS_URL: one server (the URL as ioredis reads it), or
+ * with REDIS_CLUSTER=true a Redis Cluster, whose seed nodes the URL lists the
+ * way MongoDB URLs list hosts (rediss://user:password@10.0.0.1:6379,10.0.0.2:6379);
+ * the client learns the other nodes from them. Credentials and TLS apply to every
+ * node; a cluster has only database 0.
+ */
+export function redisTarget (config: Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER' | 'REDIS_CLUSTER_NAT_MAP'>): RedisTarget {
+  const severalHosts = /^rediss?:\/\/(?:[^@/?#]*@)?[^/?#]*,/.test(config.REDIS_URL)
+  if (!config.REDIS_CLUSTER) {
+    if (severalHosts) throw new ConfigError('Invalid configuration: REDIS_URL lists several hosts; for a Redis Cluster set REDIS_CLUSTER=true')
+    if (config.REDIS_CLUSTER_NAT_MAP !== '') throw new ConfigError('Invalid configuration: REDIS_CLUSTER_NAT_MAP applies to a Redis Cluster only (REDIS_CLUSTER=true)')
+    return { mode: 'standalone', url: config.REDIS_URL }
+  }
+  const match = CLUSTER_URL.exec(config.REDIS_URL)
+  if (match === null) throw new ConfigError('Invalid configuration: REDIS_URL must be redis:// or rediss://[user:password@]host:port[,host:port...] for a Redis Cluster (no database but 0, no options)')
+  const [, scheme, userinfo, hosts = ''] = match
+  const [user = '', ...secret] = (userinfo ?? '').split(':')
+  const natMap: Record<string, RedisNode> = {}
+  for (const pair of config.REDIS_CLUSTER_NAT_MAP.split(',').filter((entry) => entry.trim() !== '')) {
+    const [from = '', to, ...rest] = pair.split('=')
+    if (to === undefined || rest.length > 0) throw new ConfigError(`Invalid configuration: REDIS_CLUSTER_NAT_MAP: "${pair}" is not announced-host:port=reachable-host:port`)
+    const announced = redisNode(from, 'REDIS_CLUSTER_NAT_MAP')
+    natMap[`${announced.host}:${announced.port}`] = redisNode(to, 'REDIS_CLUSTER_NAT_MAP')
+  }
+  return {
+    mode: 'cluster',
+    nodes: hosts.split(',').map((host) => redisNode(host, 'REDIS_URL')),
+    ...(user !== '' ? { username: decodeURIComponent(user) } : {}),
+    ...(secret.length > 0 ? { password: decodeURIComponent(secret.join(':')) } : {}),
+    tls: scheme === 'rediss',
+    natMap
+  }
 }

@@ -32,7 +32,9 @@ async function devSecret (name: string): Promise<string> {
 
 const port = process.env.PORT ?? '3000'
 const opsToken = await devSecret('ops-token')
-const env = { NODE_ENV: 'development', HAVEN_ROLE: 'all', LOG_LEVEL: 'info', JWT_SECRET: await devSecret('jwt-secret'), OPS_TOKEN: opsToken, ...process.env, ...urls, PORT: port }
+// HAVEN_REDIS_CLUSTER=1: the API uses the stack's Redis Cluster instead of its single Redis.
+const redisCluster = urls.REDIS_CLUSTER_URL === undefined ? {} : { REDIS_URL: urls.REDIS_CLUSTER_URL, REDIS_CLUSTER: 'true' }
+const env = { NODE_ENV: 'development', HAVEN_ROLE: 'all', LOG_LEVEL: 'info', JWT_SECRET: await devSecret('jwt-secret'), OPS_TOKEN: opsToken, ...process.env, ...urls, ...redisCluster, PORT: port }
 process.stderr.write(`\nHaven API on http://127.0.0.1:${port}  (docs: /docs, readiness: /health/ready)\n` +
   `Operator's views (/ops/, /metrics): OPS_TOKEN=${opsToken} npm run ops-proxy, then http://127.0.0.1:9400/ops/\n` +
   (demo === 'skipped' ? '' : `Demo agency${demo === 'created' ? ' (just created)' : ''}: POST /v1/auth/login with\n${describeDemoLogins()}\n`) + '\n')

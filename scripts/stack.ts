@@ -6,18 +6,26 @@
 // up prints MONGODB_URL, DATABASE_URL and REDIS_URL as NAME=value lines on stdout. A URL set in
 // the environment is used as is and that service is not started. Ports default per profile and
 // can be moved with HAVEN_MONGO_PORT, HAVEN_PG_PORT and HAVEN_REDIS_PORT.
+// The test profile also runs a three-node Redis Cluster (REDIS_CLUSTER_URL; the others too with
+// HAVEN_REDIS_CLUSTER=1), on the three ports after HAVEN_REDIS_PORT (or HAVEN_REDIS_CLUSTER_PORT).
 import { parseArgs } from 'node:util'
 import { mongo } from './stack/mongo.ts'
 import { postgres } from './stack/postgres.ts'
 import { isProfile, PROFILES, stackLayout, type Profile } from './stack/profile.ts'
 import { logProgress } from './stack/process.ts'
 import { redis } from './stack/redis.ts'
+import { ensureRedisCluster, redisClusterNodes, redisClusterUrl } from './stack/redis-cluster.ts'
 import { ensureRunning, serviceState, stopService, type Service, type ServiceState, type StackUrls } from './stack/service.ts'
 
 export type { Profile } from './stack/profile.ts'
 export type { StackUrls } from './stack/service.ts'
 
-const SERVICES = [mongo, postgres, redis]
+const SERVICES = [mongo, postgres, redis, ...redisClusterNodes]
+
+/** npm test needs the Redis Cluster; elsewhere it is started on request. */
+export function wantsRedisCluster (profile: Profile): boolean {
+  return profile === 'test' || process.env.HAVEN_REDIS_CLUSTER === '1'
+}
 
 export interface ServiceStatus {
   name: string
@@ -41,9 +49,18 @@ export async function stackUp (profile: Profile): Promise<StackUrls> {
     if (!fresh) logProgress(profile, `${service.name}: already running`)
     return service.url(layout)
   }
-  const [MONGODB_URL, DATABASE_URL, REDIS_URL] = await Promise.all([up(mongo), up(postgres), up(redis)])
+  const upCluster = async (): Promise<string | undefined> => {
+    if (!wantsRedisCluster(profile)) return undefined
+    if (process.env.REDIS_CLUSTER_URL) {
+      logProgress(profile, 'redis cluster: using REDIS_CLUSTER_URL from the environment')
+      return process.env.REDIS_CLUSTER_URL
+    }
+    await ensureRedisCluster(layout)
+    return redisClusterUrl(layout)
+  }
+  const [MONGODB_URL, DATABASE_URL, REDIS_URL, REDIS_CLUSTER_URL] = await Promise.all([up(mongo), up(postgres), up(redis), upCluster()])
   logProgress(profile, `up in ${((Date.now() - started) / 1000).toFixed(1)} s`)
-  return { MONGODB_URL, DATABASE_URL, REDIS_URL }
+  return { MONGODB_URL, DATABASE_URL, REDIS_URL, ...(REDIS_CLUSTER_URL !== undefined ? { REDIS_CLUSTER_URL } : {}) }
 }
 
 /**

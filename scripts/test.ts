@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { stackDown, stackUp } from './stack.ts'
 import { ensureOpsTools } from './stack/ops-tools.ts'
+import { crossSlotErrors } from './stack/redis-cluster.ts'
 import { dropLeftoverDatabases, dropTemplate, prepareTemplate } from '../test/support/databases.ts'
 import { countResults } from './tap-summary.ts'
 import { durationsFrom, longestFirst, readDurations } from './test-order.ts'
@@ -54,12 +55,15 @@ const found: string[] = []
 if (everyFile) for await (const file of glob('test/**/*.test.ts', { cwd: root })) found.push(file)
 const files = longestFirst(found, await readDurations(durationsFile, path.join(root, 'test', 'durations.json')))
 
+// test/cluster/ runs Haven's Redis tests again on the Redis Cluster; none may reach a node with keys across slots.
+const crossSlotBefore = urls.REDIS_CLUSTER_URL === undefined ? 0 : await crossSlotErrors(urls.REDIS_CLUSTER_URL)
 process.stderr.write('type-checking while the tests run…\n')
 const [typecheck, tests] = await Promise.all([
   run(bin('tsc'), ['--noEmit', '-p', '.'], process.env, false),
   run(bin('tap'), ['run', ...jobs, ...args, ...files], env)
 ])
 process.stdout.write(typecheck.output)
+const crossSlot = urls.REDIS_CLUSTER_URL === undefined ? 0 : await crossSlotErrors(urls.REDIS_CLUSTER_URL) - crossSlotBefore
 
 await dropTemplate(urls.DATABASE_URL, runId)
 // The servers this run started stop with it (those given by *_URL are not ours);
@@ -68,9 +72,13 @@ if (process.env.HAVEN_KEEP_STACK !== '1') await stackDown('test')
 
 const counts = countResults(tests.output)
 if (typecheck.code !== 0) counts.failed += 1 // the type check counts as one failed test
+if (crossSlot > 0) {
+  process.stderr.write(`the Redis Cluster answered ${crossSlot} CROSSSLOT error(s) during the tests: a command, script or transaction spanned hash slots\n`)
+  counts.failed += 1
+}
 const line = `${counts.passed} passed, ${counts.failed} failed` + (counts.skipped > 0 ? `, ${counts.skipped} skipped` : '')
 await mkdir(path.join(root, '.tap'), { recursive: true })
 await writeFile(summaryFile, `${line}\n`)
 if (everyFile) await writeFile(durationsFile, `${JSON.stringify(durationsFrom(tests.output), null, 2)}\n`)
 process.stdout.write(`${line}\n`)
-process.exit(typecheck.code !== 0 ? 1 : tests.code)
+process.exit(typecheck.code !== 0 || crossSlot > 0 ? 1 : tests.code)

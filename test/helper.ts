@@ -1,16 +1,20 @@
 // Builds the real app against the real servers for a test file. Each file gets its
 // own MongoDB database, PostgreSQL database (cloned from the migrated template)
 // and Redis key prefix, so files run in parallel without seeing each other's data.
+// A file run with HAVEN_TEST_REDIS=cluster (test/cluster/) uses the test stack's
+// Redis Cluster instead of its single Redis, and fails if any of its Redis
+// commands, transactions or pipelines spans hash slots (support/slot-guard.ts).
 import type { Test } from 'tap'
 import { randomBytes } from 'node:crypto'
 import { MongoClient } from 'mongodb'
-import { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 import { buildApp } from '../app.ts'
-import { loadConfig } from '../config.ts'
+import { loadConfig, redisTarget } from '../config.ts'
 import { applyIndexes } from '../migrations/mongo/apply.ts'
 import { indexes } from '../migrations/mongo/indexes.ts'
 import { createTestDatabase, dropTestDatabase, testDatabaseName, withDatabase } from './support/databases.ts'
 import { recordQueryCoverage, type Violation } from './support/query-coverage.ts'
+import { installSlotGuard, slotViolations } from './support/slot-guard.ts'
 
 export type App = Awaited<ReturnType<typeof buildApp>>
 export type Env = Record<string, string | undefined>
@@ -38,6 +42,8 @@ export async function testContext (t: Test): Promise<TestContext> {
   const databaseUrl = await createTestDatabase(pgBase, run, id)
   const mongoUrl = withDatabase(required('MONGODB_URL'), id)
   const redisPrefix = `t:${id}:`
+  const onCluster = process.env.HAVEN_TEST_REDIS === 'cluster'
+  if (onCluster) installSlotGuard()
 
   const mongo = new MongoClient(mongoUrl)
   await applyIndexes(mongo.db(), indexes)
@@ -48,7 +54,8 @@ export async function testContext (t: Test): Promise<TestContext> {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     MONGODB_URL: mongoUrl,
     DATABASE_URL: databaseUrl,
-    REDIS_URL: required('REDIS_URL'),
+    REDIS_URL: onCluster ? required('REDIS_CLUSTER_URL') : required('REDIS_URL'),
+    REDIS_CLUSTER: String(onCluster),
     REDIS_KEY_PREFIX: redisPrefix,
     PG_POOL_MAX: '4',
     // The machine running the suite is busy by design; only the load-shedding test sheds.
@@ -69,10 +76,18 @@ export async function testContext (t: Test): Promise<TestContext> {
     await mongo.db().dropDatabase()
     await mongo.close()
     await dropTestDatabase(pgBase, id)
-    await deleteKeys(required('REDIS_URL'), redisPrefix)
+    const crossSlot = await withRedis(env, async (redis) => {
+      await deleteKeys(redis, redisPrefix)
+      return redis instanceof Cluster ? await slotViolations(redis) : []
+    })
     // Every repository query of this file must be agency-scoped and index-served.
     if (violations.length > 0) {
       throw new Error(`queries not served by a declared index, or not agency-scoped:\n${violations.map((v) => `  ${v.comment} ${JSON.stringify(v.shape)}: ${v.problem}`).join('\n')}`)
+    }
+    if (crossSlot.length > 0) {
+      const shown = crossSlot.slice(0, 5).map((v) => `  ${v.what}: ${v.keys.map((key, i) => `${key} (slot ${v.slots[i]})`).join(', ')}`)
+      if (crossSlot.length > shown.length) shown.push(`  … and ${crossSlot.length - shown.length} more`)
+      throw new Error(`Redis commands whose keys span hash slots (a Redis Cluster refuses them):\n${shown.join('\n')}`)
     }
   })
 
@@ -84,8 +99,19 @@ export async function testContext (t: Test): Promise<TestContext> {
       apps.push(app)
       coverage.push(recordQueryCoverage(app.mongo.client))
       await app.ready()
+      // On this file's own Redis, tests expect it connected; on a busy machine that can take
+      // longer than the boot's wait (the app then starts degraded). Tests that cut Redis give
+      // their own REDIS_URL and get the app as it booted.
+      if (overrides?.REDIS_URL === undefined) await redisConnected(app)
       return app
     }
+  }
+}
+
+async function redisConnected (app: App): Promise<void> {
+  const connected = () => app.redis.status === 'ready' && (!(app.redis instanceof Cluster) || app.redis.nodes('master').every((node) => node.status === 'ready'))
+  for (const started = Date.now(); !connected(); await new Promise((resolve) => setTimeout(resolve, 20))) {
+    if (Date.now() - started > 15_000) throw new Error(`Redis not connected 15 s after the app started (status ${app.redis.status})`)
   }
 }
 
@@ -95,14 +121,27 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<App> 
   return context.build(options)
 }
 
-async function deleteKeys (url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+/** A client of this file's Redis (or Redis Cluster) without its key prefix. */
+async function withRedis<T> (env: Env, use: (redis: Redis | Cluster) => Promise<T>): Promise<T> {
+  const target = redisTarget(loadConfig(env))
+  const redis = target.mode === 'cluster'
+    ? new Cluster(target.nodes, { lazyConnect: true })
+    : new Redis(target.url, { lazyConnect: true, maxRetriesPerRequest: 1 })
   try {
     await redis.connect()
-    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 500 }) as AsyncIterable<string[]>) {
-      if (keys.length > 0) await redis.del(...keys)
-    }
+    return await use(redis)
   } finally {
     redis.disconnect()
+  }
+}
+
+async function deleteKeys (redis: Redis | Cluster, prefix: string): Promise<void> {
+  // A cluster's keys are on its masters; one key per DEL there, since keys of several slots cannot share one.
+  for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
+    for await (const keys of node.scanStream({ match: `${prefix}*`, count: 500 }) as AsyncIterable<string[]>) {
+      if (keys.length === 0) continue
+      if (redis instanceof Cluster) await Promise.all(keys.map((key) => node.del(key)))
+      else await node.del(...keys)
+    }
   }
 }

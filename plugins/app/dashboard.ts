@@ -8,7 +8,7 @@ import fp from 'fastify-plugin'
 import { createHash } from 'node:crypto'
 import { ObjectId } from 'mongodb'
 import fastJson from 'fast-json-stringify'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../external/redis/index.ts'
 import { Dashboard, WIDGETS, type Widget } from '../../schemas/dashboard.ts'
 import { figures } from './rollups/figures.ts'
 import { twelveMonthsTo, type MonthRange } from './rollups/source.ts'
@@ -29,6 +29,7 @@ declare module 'fastify' {
   }
 }
 
+/** one sorted set of every agency (each command on it touches one key, so one Redis Cluster slot) */
 const ACTIVE_KEY = 'dashboard:active'
 const ACTIVITY_THROTTLE_MS = 60_000
 /** An agency whose dashboard was read this recently is active: writes refresh its cached figures, the warming job keeps them warm. */
@@ -66,7 +67,7 @@ export default fp(async function dashboard (fastify) {
   const lastActivity = new Map<string, number>()
   // What the shared activity set said of an agency, and when it was asked.
   const lastAsked = new Map<string, { at: number, lastRead: number }>()
-  const redis: Redis = fastify.redis
+  const redis: RedisClient = fastify.redis
 
   async function compute (agencyId: ObjectId, period: string, include: ReadonlySet<Widget>): Promise<Cached> {
     const startedAt = Date.now()

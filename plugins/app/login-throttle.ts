@@ -41,10 +41,14 @@ const LOCAL_MAX = 50_000
 
 interface Keys { pair: string, account: string, delay: string, known: string }
 
-function keysOf (name: string, address: string): Keys {
-  // Hashed: the keys hold no email, and a name of any length makes a short key.
-  const id = createHash('sha256').update(name).digest('base64url').slice(0, 27)
-  return { pair: `login:pair:${id}:${address}`, account: `login:account:${id}`, delay: `login:delay:${id}`, known: `login:known:${id}:${address}` }
+/**
+ * A name's keys. Hashed: they hold no email, and a name of any length makes a short key.
+ * The hash is their Redis Cluster hash tag ({…}), so the pipeline and transactions over
+ * them run on one slot.
+ */
+export function loginKeys (name: string, address: string): Keys {
+  const tag = `login:{${createHash('sha256').update(name).digest('base64url').slice(0, 27)}}`
+  return { pair: `${tag}:pair:${address}`, account: `${tag}:account`, delay: `${tag}:delay`, known: `${tag}:known:${address}` }
 }
 
 const seconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)))
@@ -81,7 +85,7 @@ export default fp(async function loginThrottle (fastify) {
 
   fastify.decorate('loginThrottle', {
     async check (name, address) {
-      const keys = keysOf(name, address)
+      const keys = loginKeys(name, address)
       const now = await state(keys)
       if (now.pairFailures >= config.LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS) {
         throw Object.assign(codedError(429, 'TOO_MANY_FAILED_LOGINS', 'Too many failed attempts for this account from your address; wait and try again, or reset your password'), {
@@ -96,7 +100,7 @@ export default fp(async function loginThrottle (fastify) {
     },
 
     async failed (name, address) {
-      const keys = keysOf(name, address)
+      const keys = loginKeys(name, address)
       const localFailures = (local.get(keys.account) ?? 0) + 1
       local.set(keys.pair, (local.get(keys.pair) ?? 0) + 1)
       local.set(keys.account, localFailures)
@@ -114,7 +118,7 @@ export default fp(async function loginThrottle (fastify) {
     },
 
     async succeeded (name, address) {
-      const keys = keysOf(name, address)
+      const keys = loginKeys(name, address)
       local.delete(keys.pair)
       local.set(keys.known, 1, { ttl: KNOWN_ADDRESS_MS })
       await redis.multi().del(keys.pair).set(keys.known, '1', 'PX', KNOWN_ADDRESS_MS).exec().catch(degraded)

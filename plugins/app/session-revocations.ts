@@ -19,7 +19,6 @@
 // answers authenticated requests 503 until it knows again.
 import fp from 'fastify-plugin'
 import type { ObjectId } from 'mongodb'
-import type { Redis } from 'ioredis'
 import type { SessionRevocation } from './repositories/users.ts'
 
 declare module 'fastify' {
@@ -95,7 +94,7 @@ export default fp(async function sessionRevocations (fastify) {
   await catchUp()
   if (lastCatchUp === 0) throw new Error('session revocations: could not read recent revocations from MongoDB')
 
-  const subscriber: Redis = fastify.redis.duplicate()
+  const subscriber = fastify.redisSubscriber()
   subscriber.on('error', () => undefined) // the main client logs Redis trouble
   subscriber.on('ready', () => {
     subscriber.subscribe(channel).then(() => {
@@ -134,7 +133,7 @@ export default fp(async function sessionRevocations (fastify) {
     async revoked (userId, sessionVersion) {
       const message: Message = { userId: userId.toHexString(), sessionVersion }
       apply(message.userId, sessionVersion)
-      await fastify.redis.publish(channel, JSON.stringify(message)).catch((err: unknown) => {
+      await fastify.redisPublish(channel, JSON.stringify(message)).catch((err: unknown) => {
         fastify.log.warn({ err }, 'session revocations: could not publish; other instances learn it from MongoDB')
       })
     }

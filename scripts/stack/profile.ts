@@ -14,13 +14,14 @@ export interface StackLayout {
   logDir: string
   /** downloads and builds shared by every clone on this machine */
   cacheDir: string
-  ports: { mongo: number, postgres: number, redis: number }
+  /** redisCluster, redisClusterBus: the first of the cluster nodes' consecutive ports */
+  ports: { mongo: number, postgres: number, redis: number, redisCluster: number, redisClusterBus: number }
 }
 
-const DEFAULT_PORTS: Record<Profile, StackLayout['ports']> = {
-  dev: { mongo: 37017, postgres: 55432, redis: 56379 },
-  test: { mongo: 37018, postgres: 55433, redis: 56380 },
-  bench: { mongo: 37019, postgres: 55434, redis: 56381 }
+const DEFAULT_PORTS: Record<Profile, Omit<StackLayout['ports'], 'redisClusterBus'>> = {
+  dev: { mongo: 37017, postgres: 55432, redis: 56379, redisCluster: 56382 },
+  test: { mongo: 37018, postgres: 55433, redis: 56380, redisCluster: 56385 },
+  bench: { mongo: 37019, postgres: 55434, redis: 56381, redisCluster: 56388 }
 }
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..')
@@ -37,6 +38,9 @@ export function cacheDir (env: NodeJS.ProcessEnv = process.env): string {
 export function stackLayout (profile: Profile, env: NodeJS.ProcessEnv = process.env): StackLayout {
   const dataDir = path.join(repoRoot, '.data', profile)
   const defaults = DEFAULT_PORTS[profile]
+  const redis = portFromEnv(env, 'HAVEN_REDIS_PORT', defaults.redis)
+  // The cluster's nodes follow a moved Redis port (one port range per clone), unless set themselves.
+  const redisCluster = portFromEnv(env, 'HAVEN_REDIS_CLUSTER_PORT', env.HAVEN_REDIS_PORT ? redis + 1 : defaults.redisCluster)
   return {
     profile,
     dataDir,
@@ -45,7 +49,10 @@ export function stackLayout (profile: Profile, env: NodeJS.ProcessEnv = process.
     ports: {
       mongo: portFromEnv(env, 'HAVEN_MONGO_PORT', defaults.mongo),
       postgres: portFromEnv(env, 'HAVEN_PG_PORT', defaults.postgres),
-      redis: portFromEnv(env, 'HAVEN_REDIS_PORT', defaults.redis)
+      redis,
+      redisCluster,
+      // Redis's own choice, port + 10000, exists only up to port 55535.
+      redisClusterBus: portFromEnv(env, 'HAVEN_REDIS_CLUSTER_BUS_PORT', redisCluster + 10_002 <= 65_535 ? redisCluster + 10_000 : redisCluster - 10_000)
     }
   }
 }

@@ -7,6 +7,8 @@ export interface StackUrls {
   MONGODB_URL: string
   DATABASE_URL: string
   REDIS_URL: string
+  /** the Redis Cluster's seed nodes (REDIS_URL with REDIS_CLUSTER=true), when the stack runs one */
+  REDIS_CLUSTER_URL?: string
 }
 
 export interface Service {

@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import { spawn } from 'node:child_process'
 import path from 'node:path'
-import { ConfigError, loadConfig, trustProxySetting } from '../../config.ts'
+import { ConfigError, loadConfig, redisTarget, trustProxySetting } from '../../config.ts'
 
 const valid = {
   MONGODB_URL: 'mongodb://127.0.0.1:1/haven',
@@ -36,6 +36,30 @@ test('TRUST_PROXY trusts a number of hops or a list of proxy addresses, never ev
   for (const bad of ['true', '10.0.0.0/33', 'lb.internal', '10.0.0.1,']) {
     t.throws(() => loadConfig({ ...valid, TRUST_PROXY: bad }), /^Invalid configuration: TRUST_PROXY must be false, the number of proxies/, bad)
   }
+})
+
+test('REDIS_CLUSTER: REDIS_URL lists a Redis Cluster\'s seed nodes; a wrong cluster setting is one clear line', async (t) => {
+  t.same(redisTarget(loadConfig(valid)), { mode: 'standalone', url: 'redis://127.0.0.1:1' }, 'by default one Redis, the URL as given')
+  const cluster = { ...valid, REDIS_CLUSTER: 'true', REDIS_URL: 'rediss://haven:p%40ss:word@10.0.0.1:6379,redis-b.internal,[fd00::3]:7000/' }
+  t.same(redisTarget(loadConfig(cluster)), {
+    mode: 'cluster',
+    nodes: [{ host: '10.0.0.1', port: 6379 }, { host: 'redis-b.internal', port: 6379 }, { host: 'fd00::3', port: 7000 }],
+    username: 'haven',
+    password: 'p@ss:word',
+    tls: true,
+    natMap: {}
+  })
+  const mapped = redisTarget(loadConfig({ ...cluster, REDIS_CLUSTER_NAT_MAP: '10.0.0.1:6379=127.0.0.1:16379, 10.0.0.2:6379=tunnel.example:16380' }))
+  t.same(mapped.mode === 'cluster' && mapped.natMap, {
+    '10.0.0.1:6379': { host: '127.0.0.1', port: 16379 },
+    '10.0.0.2:6379': { host: 'tunnel.example', port: 16380 }
+  }, 'announced addresses mapped to reachable ones')
+  t.throws(() => loadConfig({ ...valid, REDIS_URL: 'redis://10.0.0.1:6379,10.0.0.2:6379' }), new ConfigError('Invalid configuration: REDIS_URL lists several hosts; for a Redis Cluster set REDIS_CLUSTER=true'))
+  t.throws(() => loadConfig({ ...valid, REDIS_CLUSTER_NAT_MAP: 'a:1=b:2' }), /^Invalid configuration: REDIS_CLUSTER_NAT_MAP applies to a Redis Cluster only/)
+  t.throws(() => loadConfig({ ...cluster, REDIS_URL: 'redis://10.0.0.1:6379/3' }), /^Invalid configuration: REDIS_URL must be redis:\/\/ or rediss:\/\/.* for a Redis Cluster \(no database but 0/)
+  t.throws(() => loadConfig({ ...cluster, REDIS_URL: 'redis://10.0.0.1:99999' }), new ConfigError('Invalid configuration: REDIS_URL: "10.0.0.1:99999" is not host:port'))
+  t.throws(() => loadConfig({ ...cluster, REDIS_CLUSTER_NAT_MAP: '10.0.0.1:6379' }), /^Invalid configuration: REDIS_CLUSTER_NAT_MAP: "10.0.0.1:6379" is not announced-host:port=reachable-host:port/)
+  t.throws(() => loadConfig({ ...valid, REDIS_KEY_PREFIX: 'haven{eu}:' }), /^Invalid configuration: REDIS_KEY_PREFIX must match pattern/, 'a brace in the prefix would be every key\'s hash tag')
 })
 
 test('the server refuses to start on a bad variable, naming it, before connecting to anything', async (t) => {

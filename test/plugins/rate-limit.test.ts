@@ -1,8 +1,33 @@
-import { test } from 'tap'
-import { build } from '../helper.ts'
+import { test, type Test } from 'tap'
+import type { FastifyRequest } from 'fastify'
+import { build, testContext, type App } from '../helper.ts'
 import { TEST_WINDOW_MS, clearOfWindowEnd } from '../support/rate-window.ts'
 
 const WINDOW = String(TEST_WINDOW_MS)
+
+/** Two instances sharing one file's servers, limiting RATE_LIMIT_MAX per window, clear of its end. */
+async function twoInstances (t: Test, max: string): Promise<[App, App]> {
+  const context = await testContext(t)
+  const env = { RATE_LIMIT_MAX: max, RATE_LIMIT_WINDOW_MS: WINDOW }
+  await clearOfWindowEnd()
+  return [await context.build({ env }), await context.build({ env })]
+}
+
+/**
+ * What an instance's limiter counts for an address, without counting a request
+ * (increment: false reads the store), once it reaches `expected` or a deadline passes.
+ */
+async function knownCount (app: App, address: string, expected: number): Promise<number> {
+  const peek = app.createRateLimit()
+  const request = { ip: address, routeOptions: { config: {} } } as unknown as FastifyRequest
+  let current = 0
+  for (const started = Date.now(); Date.now() - started < 10_000; await new Promise((resolve) => setTimeout(resolve, 20))) {
+    const limit = await peek(request, { increment: false })
+    current = limit.isAllowed ? 0 : limit.max - limit.remaining
+    if (current >= expected) break
+  }
+  return current
+}
 
 test('over the limit a client gets 429 with the RateLimit headers', async (t) => {
   await clearOfWindowEnd()
@@ -29,12 +54,7 @@ test('over the limit a client gets 429 with the RateLimit headers', async (t) =>
 })
 
 test('counters live in Redis, so two instances share one budget', async (t) => {
-  const { testContext } = await import('../helper.ts')
-  const context = await testContext(t)
-  const env = { RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: WINDOW }
-  await clearOfWindowEnd()
-  const a = await context.build({ env })
-  const b = await context.build({ env })
+  const [a, b] = await twoInstances(t, '2')
   const from = { remoteAddress: '10.4.4.4' }
   t.equal((await a.inject({ method: 'GET', url: '/docs/json', ...from })).statusCode, 200)
   t.equal((await b.inject({ method: 'GET', url: '/docs/json', ...from })).statusCode, 200)
@@ -42,33 +62,36 @@ test('counters live in Redis, so two instances share one budget', async (t) => {
 })
 
 test('large limits are counted write-behind: shared through Redis within a flush, no Redis wait per request', async (t) => {
-  const { testContext } = await import('../helper.ts')
-  const context = await testContext(t)
-  const env = { RATE_LIMIT_MAX: '150', RATE_LIMIT_WINDOW_MS: WINDOW }
-  await clearOfWindowEnd()
-  const a = await context.build({ env })
-  const b = await context.build({ env })
+  const [a, b] = await twoInstances(t, '150')
   const from = { remoteAddress: '10.5.5.5' }
   for (let i = 0; i < 100; i++) await a.inject({ method: 'GET', url: '/docs/json', ...from })
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 300)) // a flush (every 100 ms) and its reply
-  await settle()
+  t.equal(await knownCount(a, '10.5.5.5', 100), 100, 'A\'s flush (every 100 ms) has reached Redis')
   // B learns the shared total when it flushes its own first request.
   t.equal((await b.inject({ method: 'GET', url: '/docs/json', ...from })).headers['ratelimit-remaining'], '149', 'answered at once from what B knows')
-  await settle()
+  t.equal(await knownCount(b, '10.5.5.5', 101), 101, 'B\'s flush brings back the shared total')
   t.equal((await b.inject({ method: 'GET', url: '/docs/json', ...from })).headers['ratelimit-remaining'], '48', 'then B counts A\'s 100 requests')
   for (let i = 0; i < 48; i++) await b.inject({ method: 'GET', url: '/docs/json', ...from })
   t.equal((await b.inject({ method: 'GET', url: '/docs/json', ...from })).statusCode, 429)
 })
 
+test('one flush carries many clients\' counts at once, wherever their keys live (on a Redis Cluster: every node)', async (t) => {
+  const [a, b] = await twoInstances(t, '150')
+  const addresses = Array.from({ length: 30 }, (_, i) => `10.8.0.${i + 1}`)
+  for (const remoteAddress of addresses) for (let i = 0; i < 3; i++) await a.inject({ method: 'GET', url: '/docs/json', remoteAddress })
+  for (const remoteAddress of addresses) await b.inject({ method: 'GET', url: '/docs/json', remoteAddress })
+  const known = await Promise.all(addresses.map((address) => knownCount(b, address, 4)))
+  t.same(known, addresses.map(() => 4), 'B learnt each client\'s total: A\'s three and its own one')
+})
+
 test('with Redis unreachable, write-behind limits still hold per instance', async (t) => {
   const { testContext } = await import('../helper.ts')
-  const { proxyFor } = await import('../support/tcp-proxy.ts')
+  const { redisProxy } = await import('../support/redis-proxy.ts')
   const context = await testContext(t)
-  const proxy = await proxyFor(context.env.REDIS_URL!)
+  const proxy = await redisProxy(context.env)
   t.teardown(() => proxy.close())
   proxy.cut()
   await clearOfWindowEnd()
-  const app = await context.build({ env: { RATE_LIMIT_MAX: '120', RATE_LIMIT_WINDOW_MS: WINDOW, REDIS_URL: proxy.url(context.env.REDIS_URL!), CACHE_OP_TIMEOUT_MS: '200' } })
+  const app = await context.build({ env: { RATE_LIMIT_MAX: '120', RATE_LIMIT_WINDOW_MS: WINDOW, ...proxy.env, CACHE_OP_TIMEOUT_MS: '200' } })
   const statuses = []
   for (let i = 0; i < 121; i++) statuses.push((await app.inject({ method: 'GET', url: '/docs/json', remoteAddress: '10.6.6.6' })).statusCode)
   t.equal(statuses.filter((s) => s === 200).length, 120)

@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import { build, testContext } from '../helper.ts'
-import { proxyFor } from '../support/tcp-proxy.ts'
+import { redisProxy } from '../support/redis-proxy.ts'
 
 test('Redis round trip through the plugin, under the file key prefix', async (t) => {
   const app = await build(t)
@@ -13,12 +13,12 @@ test('Redis round trip through the plugin, under the file key prefix', async (t)
 
 test('Redis down at boot: the app starts degraded and a Redis call fails in milliseconds', async (t) => {
   const context = await testContext(t)
-  const proxy = await proxyFor(context.env.REDIS_URL!)
+  const proxy = await redisProxy(context.env)
   t.teardown(() => proxy.close())
   proxy.cut()
 
   const started = performance.now()
-  const app = await context.build({ env: { REDIS_URL: proxy.url(context.env.REDIS_URL!), CACHE_OP_TIMEOUT_MS: '300' } })
+  const app = await context.build({ env: { ...proxy.env, CACHE_OP_TIMEOUT_MS: '300' } })
   t.ok(performance.now() - started < 5_000, 'boot does not wait on Redis beyond its budget')
 
   const ready = await app.inject({ method: 'GET', url: '/health/ready' })

@@ -81,14 +81,15 @@ test('a revocation on one instance reaches the other at once', async (t) => {
 
 test('with Redis down, revocations arrive from MongoDB within SESSION_REVOCATION_POLL_MS; with MongoDB down too, tokens are not trusted', async (t) => {
   const { proxyFor } = await import('../support/tcp-proxy.ts')
+  const { redisProxy: proxyForRedis } = await import('../support/redis-proxy.ts')
   const context = await testContext(t)
-  const redisProxy = await proxyFor(context.env.REDIS_URL!)
+  const redisProxy = await proxyForRedis(context.env)
   const mongoProxy = await proxyFor(context.env.MONGODB_URL!)
   t.teardown(async () => { await redisProxy.close(); await mongoProxy.close() })
   const b = await context.build()
   const cut = await context.build({
     env: {
-      REDIS_URL: redisProxy.url(context.env.REDIS_URL!),
+      ...redisProxy.env,
       MONGODB_URL: mongoProxy.url(context.env.MONGODB_URL!),
       CACHE_OP_TIMEOUT_MS: '200',
       MONGODB_SERVER_SELECTION_TIMEOUT_MS: '500',
@@ -126,11 +127,11 @@ test('with Redis down, revocations arrive from MongoDB within SESSION_REVOCATION
 })
 
 test('Redis going away does not fail requests while the instance catches up from MongoDB', async (t) => {
-  const { proxyFor } = await import('../support/tcp-proxy.ts')
+  const { redisProxy: proxyForRedis } = await import('../support/redis-proxy.ts')
   const context = await testContext(t)
-  const redisProxy = await proxyFor(context.env.REDIS_URL!)
+  const redisProxy = await proxyForRedis(context.env)
   t.teardown(() => redisProxy.close())
-  const app = await context.build({ env: { REDIS_URL: redisProxy.url(context.env.REDIS_URL!), CACHE_OP_TIMEOUT_MS: '200', SESSION_REVOCATION_POLL_MS: '300' } })
+  const app = await context.build({ env: { ...redisProxy.env, CACHE_OP_TIMEOUT_MS: '200', SESSION_REVOCATION_POLL_MS: '300' } })
   const owner = await signup(app)
   // Subscribed, the instance re-reads only every 30 s: its last re-read is now older than three polls.
   await sleep(1_500)

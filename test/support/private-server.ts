@@ -35,7 +35,7 @@ export async function privateServer (t: Test, kind: keyof typeof SERVICES, profi
     dataDir,
     logDir: path.join(dataDir, 'logs'),
     cacheDir: cacheDir(),
-    ports: { mongo: port, postgres: port, redis: port }
+    ports: { mongo: port, postgres: port, redis: port, redisCluster: port, redisClusterBus: port }
   }
   await ensureRunning(service, layout)
   t.teardown(async () => {

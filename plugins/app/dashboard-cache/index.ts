@@ -24,7 +24,6 @@ import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
 import CircuitBreaker from 'opossum'
 import { promClient } from '../../external/metrics.ts'
-import type { Redis } from 'ioredis'
 import { RedisTier, type Cached, type Fresh } from './redis-tier.ts'
 import { WindowStats, type Outcome } from './window-stats.ts'
 
@@ -271,10 +270,10 @@ export default fp(async function dashboardCache (fastify) {
     return fresh.filter((entry) => entry !== null)
   }
 
-  const publish = (message: Message) => viaRedis(() => fastify.redis.publish(channel, JSON.stringify(message)))
+  const publish = (message: Message) => viaRedis(() => fastify.redisPublish(channel, JSON.stringify(message)))
 
   // Every instance's L1 hears about the others' writes.
-  const subscriber: Redis = fastify.redis.duplicate()
+  const subscriber = fastify.redisSubscriber()
   subscriber.on('error', () => undefined) // the main client logs Redis trouble
   subscriber.on('ready', () => { subscriber.subscribe(channel).catch(() => undefined) })
   subscriber.on('message', (_channel: string, raw: string) => {

@@ -9,7 +9,7 @@
 // and none can push another's entries out.
 // Redis Cluster: the key is `dashboard:{<agencyId>}`, its hash tag the agency,
 // and each script touches that one key, so every call runs on one slot.
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../external/redis/index.ts'
 
 export interface Cached { body: string, etag: string, startedAt: number }
 
@@ -51,7 +51,7 @@ return 1`
 
 export interface Fresh { variant: string, value: Cached }
 
-type Scripted = Redis & {
+type Scripted = RedisClient & {
   dashboardStore: (key: string, field: string, startedAt: number, value: string, ttlMs: number, maxEntries: number) => Promise<number>
   dashboardReplace: (key: string, from: number, ttlMs: number, ...fields: string[]) => Promise<number>
 }
@@ -73,7 +73,7 @@ export class RedisTier {
   private readonly redis: Scripted
   private readonly options: TierOptions
 
-  constructor (redis: Redis, options: TierOptions) {
+  constructor (redis: RedisClient, options: TierOptions) {
     if (!('dashboardStore' in redis)) {
       redis.defineCommand('dashboardStore', { numberOfKeys: 1, lua: STORE })
       redis.defineCommand('dashboardReplace', { numberOfKeys: 1, lua: REPLACE })

@@ -3,14 +3,15 @@
 // largest cost of a cached read). Counts are fixed windows aligned on the
 // clock ("<key>:<window number>"), so every instance counts into the same Redis
 // key. Each instance answers from its own count plus the total Redis last
-// reported, and adds its new requests to Redis in one pipelined INCRBY per key
-// every FLUSH_MS. The price: across N instances a client can exceed the limit
-// by what it sends in FLUSH_MS to each of them. Limits small enough for that to
-// matter (logins: a few attempts per window) run exact instead: one atomic
-// INCR per request, answered from Redis. When Redis is unreachable, both kinds
+// reported, and adds its new requests to Redis with one INCRBY per key every
+// FLUSH_MS (auto-pipelined: one write per Redis node). The price: across N
+// instances a client can exceed the limit by what it sends in FLUSH_MS to each
+// of them. Limits small enough for that to matter (logins: a few attempts per
+// window) run exact instead: one atomic INCR per request (a MULTI on its one
+// key, so one Redis Cluster slot), answered from Redis. When Redis is unreachable, both kinds
 // keep limiting per instance (exact ones from a count of their own kept beside
 // Redis's) instead of failing open.
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../redis/index.ts'
 
 const FLUSH_MS = 100
 /** below this many requests per window, every request is counted in Redis before it is answered */
@@ -28,7 +29,7 @@ type Callback = (err: Error | null, result?: { current: number, ttl: number }) =
 
 interface RouteParams { max?: unknown, routeInfo?: { method?: string | string[], url?: string } }
 
-export function writeBehindStore (redis: Redis, prefix: string, onFlushError: (err: unknown) => void) {
+export function writeBehindStore (redis: RedisClient, prefix: string, onFlushError: (err: unknown) => void) {
   return class WriteBehindStore {
     readonly prefix: string
     readonly exact: boolean
@@ -108,18 +109,23 @@ export function writeBehindStore (redis: Redis, prefix: string, onFlushError: (e
         else if (counter.pending > 0) batch.push([key, counter, counter.pending])
       }
       if (batch.length === 0) return
-      const pipeline = redis.pipeline()
-      for (const [key, counter, delta] of batch) {
+      // Independent commands per key, issued in one tick: the client's auto-pipelining
+      // sends them in one write per Redis node. (One explicit pipeline cannot carry
+      // them on a Redis Cluster: the clients' keys live on many slots and nodes.)
+      let failure: unknown = null
+      await Promise.all(batch.map(async ([key, counter, delta]) => {
         const redisKey = this.redisKey(key, counter.window)
-        pipeline.incrby(redisKey, delta).pexpire(redisKey, timeWindow)
-      }
-      const replies = await pipeline.exec()
-      batch.forEach(([, counter, delta], i) => {
-        const [err, total] = replies?.[i * 2] ?? [new Error('no reply'), null]
-        if (err !== null) return // stays pending; the next flush retries it
-        counter.pending -= delta
-        counter.shared = Number(total)
-      })
+        const total = redis.incrby(redisKey, delta)
+        // After the INCRBY on the same connection, so the key exists; a lost one is set again next flush.
+        redis.pexpire(redisKey, timeWindow).catch(() => undefined)
+        try {
+          counter.shared = await total
+          counter.pending -= delta
+        } catch (err) {
+          failure ??= err // stays pending; the next flush retries it
+        }
+      }))
+      if (failure !== null) throw failure
     }
 
     child (params: object): WriteBehindStore {

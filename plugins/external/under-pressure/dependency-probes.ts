@@ -8,6 +8,7 @@
 // connection a call.
 import type { FastifyInstance } from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { pingRedis } from '../redis/index.ts'
 
 export type DependencyName = 'mongodb' | 'postgres' | 'redis'
 export interface ProbeResult { status: 'up' | 'down', required: boolean, latencyMs: number, error?: string }
@@ -36,7 +37,7 @@ export async function probeDependencies (fastify: FastifyInstance): Promise<Prob
   const [mongodb, postgres, redis] = await Promise.all([
     probe(() => fastify.mongo.db!.command({ ping: 1 }), timeoutMs, true),
     probe(() => fastify.pg.query('SELECT 1'), timeoutMs, fastify.config.HAVEN_ROLE === 'worker'),
-    probe(() => fastify.redis.ping(), timeoutMs, false)
+    probe(() => pingRedis(fastify.redis), timeoutMs, false)
   ])
   return { mongodb, postgres, redis }
 }

@@ -90,9 +90,8 @@ const login = (app: App, email: string, password: string, remoteAddress: string,
 test('sign-in limits', async (t) => {
   await clearOfWindowEnd()
   const context = await testContext(t)
-  const app = await context.build({
-    env: { LOGIN_WINDOW_MS: WINDOW, LOGIN_MAX_PER_ADDRESS: '8', LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS: '3', LOGIN_DELAY_AFTER_FAILURES: '4', LOGIN_DELAY_BASE_MS: '1000' }
-  })
+  const limits = { LOGIN_WINDOW_MS: WINDOW, LOGIN_MAX_PER_ADDRESS: '8', LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS: '3', LOGIN_DELAY_AFTER_FAILURES: '4', LOGIN_DELAY_BASE_MS: '1000' }
+  const app = await context.build({ env: limits })
 
   await t.test('one address trying many accounts is limited per address (both limits count)', async (t) => {
     const statuses = []
@@ -114,6 +113,16 @@ test('sign-in limits', async (t) => {
     t.equal(right.json().code, 'TOO_MANY_FAILED_LOGINS')
     t.ok(Number(right.headers['retry-after']) > 0, 'Retry-After says when')
     t.equal((await login(app, owner.email, PASSWORD, '10.21.0.2')).statusCode, 200, 'the owner signs in from anywhere else')
+  })
+
+  await t.test('the counts are shared: failures on one instance refuse the address on another', async (t) => {
+    const other = await context.build({ env: limits })
+    const owner = await signup(app)
+    for (let i = 0; i < 3; i++) t.equal((await login(app, owner.email, 'wrong password!', '10.25.0.1')).statusCode, 401)
+    const refused = await login(other, owner.email, PASSWORD, '10.25.0.1')
+    t.equal(refused.statusCode, 429, 'the other instance read the three failures from Redis')
+    t.equal(refused.json().code, 'TOO_MANY_FAILED_LOGINS')
+    t.equal((await login(other, owner.email, PASSWORD, '10.25.0.2')).statusCode, 200, 'and the owner signs in there from elsewhere')
   })
 
   await t.test('many failures from many addresses slow the account down with a growing delay, not a wall', async (t) => {
@@ -175,12 +184,12 @@ test('TRUST_PROXY: behind one load balancer the client is the address it saw, wh
 
 test('with Redis unreachable the sign-in limits hold per instance', async (t) => {
   await clearOfWindowEnd()
-  const { proxyFor } = await import('../../support/tcp-proxy.ts')
+  const { redisProxy } = await import('../../support/redis-proxy.ts')
   const context = await testContext(t)
-  const proxy = await proxyFor(context.env.REDIS_URL!)
+  const proxy = await redisProxy(context.env)
   t.teardown(() => proxy.close())
   const app = await context.build({
-    env: { LOGIN_WINDOW_MS: WINDOW, LOGIN_MAX_PER_ADDRESS: '5', LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS: '2', REDIS_URL: proxy.url(context.env.REDIS_URL!), CACHE_OP_TIMEOUT_MS: '200' }
+    env: { LOGIN_WINDOW_MS: WINDOW, LOGIN_MAX_PER_ADDRESS: '5', LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS: '2', ...proxy.env, CACHE_OP_TIMEOUT_MS: '200' }
   })
   const owner = await signup(app)
   proxy.cut()

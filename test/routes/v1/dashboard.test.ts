@@ -5,7 +5,7 @@ import { signup, staff, type Caller } from '../../support/session.ts'
 import { createProperty, createUnit, leasedUnit } from '../../support/portfolio.ts'
 import { warmDashboards } from '../../../jobs/warm-dashboards.ts'
 import { expectedDashboard, withoutClock } from '../../support/dashboard-oracle.ts'
-import { proxyFor } from '../../support/tcp-proxy.ts'
+import { redisProxy } from '../../support/redis-proxy.ts'
 import { taskHelpers } from '../../support/crash.ts'
 import { reconcileRollups } from '../../../jobs/reconcile-rollups.ts'
 import type { App } from '../../helper.ts'
@@ -126,9 +126,9 @@ test('a write on one instance reaches another instance\'s cache within 100 ms', 
 
 test('with Redis down the dashboard answers from MongoDB within the cache budget, and the breaker shows it', async (t) => {
   const context = await testContext(t)
-  const proxy = await proxyFor(context.env.REDIS_URL!)
+  const proxy = await redisProxy(context.env)
   t.teardown(() => proxy.close())
-  const app = await context.build({ env: { REDIS_URL: proxy.url(context.env.REDIS_URL!), CACHE_OP_TIMEOUT_MS: '200', CACHE_L1_TTL_MS: '1', CACHE_BREAKER_RESET_MS: '60000' } })
+  const app = await context.build({ env: { ...proxy.env, CACHE_OP_TIMEOUT_MS: '200', CACHE_L1_TTL_MS: '1', CACHE_BREAKER_RESET_MS: '60000' } })
   const owner = await signup(app, 'No Redis')
   const { lease } = await leasedUnit(owner, 'R1')
   // Money from January 2025 on: the months asked for below are within the agency's range.
