@@ -7,10 +7,7 @@
 // MONGODB_URL, DATABASE_URL and REDIS_URL (and REDIS_KEY_PREFIX) in the environment replace the
 // bench stack's servers, as for npm run seed.
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
-import jwt from 'jsonwebtoken'
 import { MongoClient, type Db } from 'mongodb'
 import type pg from 'pg'
 import { migrate, migrationPool } from '../migrations/index.ts'
@@ -30,7 +27,8 @@ import { gitCommit, mongoServer } from './report/facts.ts'
 import { describeMachine, writeReport } from './report/write.ts'
 import type { Scenario, Target, WorkerHandle } from './scenarios/types.ts'
 import { targetFor } from './target.ts'
-import { startCeiling, startHaven, startPeer, type HavenConfig } from './servers/haven.ts'
+import { startCeiling, startHaven, type HavenConfig } from './servers/haven.ts'
+import { startPeer } from './servers/peer.ts'
 import { datasetMonth } from './scenarios/dashboard-cached.ts'
 import { killAll, type ServerProcess } from './servers/process.ts'
 
@@ -181,19 +179,14 @@ async function runPeer (session: Session, urls: StackUrls, redisKeyPrefix: strin
   const scenarios = session.options.scenarios.filter((s) => s.server === 'peer-express')
   if (scenarios.length === 0) return
   if (session.dashboardBody === undefined) throw new Error('the peer needs the dashboard body Haven served')
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'haven-peer-'))
+  const peer = await startPeer(session.plan, urls, redisKeyPrefix, session.dashboardBody)
   try {
-    const bodyFile = path.join(dir, 'dashboard.json')
-    await writeFile(bodyFile, session.dashboardBody)
-    const secret = randomBytes(32).toString('base64url')
-    const agency = session.plan.agencies[0]!
-    const token = jwt.sign({ sub: agency.id.toHexString(), agency: agency.id.toHexString(), role: 'owner' }, secret, { algorithm: 'HS256', issuer: 'haven-api', expiresIn: '1d' })
-    await withServer(() => startPeer({ urls, redisKeyPrefix }, secret, bodyFile), async (server) => {
-      const target = targetFor(server, session.plan, { authorization: `Bearer ${token}` })
-      for (const scenario of scenarios) await drive(session, server, scenario, 'baseline', target)
-    })
+    const target = targetFor(peer.server, session.plan, peer.auth)
+    for (const scenario of scenarios) await drive(session, peer.server, scenario, 'baseline', target)
+  } catch (err) {
+    throw new Error(`peer-express: ${(err as Error).message}\n--- its last output ---\n${peer.server.logTail()}`)
   } finally {
-    await rm(dir, { recursive: true, force: true })
+    await peer.stop()
   }
 }
 

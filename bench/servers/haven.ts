@@ -173,16 +173,3 @@ export async function startHavenRole (options: RoleOptions): Promise<ServerProce
     }
   })
 }
-
-/** The peer (express-peer.ts) serving `bodyFile`, signing key `jwtSecret`, limits counted in Redis. */
-export async function startPeer (target: Pick<HavenTarget, 'urls' | 'redisKeyPrefix'>, jwtSecret: string, bodyFile: string): Promise<ServerProcess> {
-  const port = await freePort()
-  return await startServer({
-    name: 'peer-express',
-    args: [path.join(import.meta.dirname, 'express-peer.ts')],
-    cwd: root,
-    port,
-    readyPath: '/metrics',
-    env: { PATH: process.env.PATH, PORT: String(port), JWT_SECRET: jwtSecret, REDIS_URL: target.urls.REDIS_URL, REDIS_KEY_PREFIX: `${target.redisKeyPrefix}peer:`, DASHBOARD_BODY_FILE: bodyFile }
-  })
-}

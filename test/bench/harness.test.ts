@@ -11,7 +11,7 @@
 //    background job measured by the scenario itself with a worker process, each in the
 //    optimised and the unoptimised configuration (indexes dropped and restored). It asserts
 //    the shape of the report and that no request failed, never a speed.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { Request } from 'autocannon'
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -27,6 +27,9 @@ import { scalePlan } from '../../scripts/seed/plan.ts'
 import { BenchReport } from '../../bench/report/contract.ts'
 import { SCENARIOS } from '../../bench/scenarios/index.ts'
 import { BENCH_SETTINGS, startCeiling } from '../../bench/servers/haven.ts'
+import { startPeer } from '../../bench/servers/peer.ts'
+import { datasetMonth } from '../../bench/scenarios/dashboard-cached.ts'
+import type { Scenario, Target } from '../../bench/scenarios/types.ts'
 import { targetFor } from '../../bench/target.ts'
 
 const root = path.resolve(import.meta.dirname, '..', '..')
@@ -52,6 +55,20 @@ async function sendOnce (baseUrl: string, request: Request): Promise<number> {
   return response.status
 }
 
+/** Haven, or the scenario's own server: a ceiling, or the peer serving the body Haven serves. */
+async function serverFor (t: Test, scenario: Scenario, haven: Target): Promise<Target> {
+  if (scenario.server === 'haven') return haven
+  if (scenario.server === 'peer-express') {
+    const response = await fetch(`${haven.baseUrl}/v1/dashboard?period=${datasetMonth(haven)}`, { headers: haven.auth })
+    const peer = await startPeer(plan, context.env as { REDIS_URL: string }, context.env.REDIS_KEY_PREFIX ?? '', await response.text())
+    t.teardown(() => peer.stop())
+    return targetFor(peer.server, plan, peer.auth)
+  }
+  const ceiling = await startCeiling(scenario.server === 'ceiling-node-http' ? 'ceiling-node-http.ts' : 'ceiling-fastify.ts')
+  t.teardown(() => ceiling.stop())
+  return targetFor(ceiling, plan, {})
+}
+
 await t.test('every scenario prepares a load its server answers', async (t) => {
   // Haven as the bench starts it, but in this process and with its worker beside the API.
   const { NODE_ENV: _, LOG_LEVEL: __, ...settings } = BENCH_SETTINGS
@@ -66,9 +83,7 @@ await t.test('every scenario prepares a load its server answers', async (t) => {
 
   for (const scenario of SCENARIOS) {
     await t.test(scenario.name, async (t) => {
-      const ceiling = scenario.server === 'haven' ? null : await startCeiling(scenario.server === 'ceiling-node-http' ? 'ceiling-node-http.ts' : 'ceiling-fastify.ts')
-      t.teardown(() => ceiling?.stop())
-      const target = ceiling === null ? haven : targetFor(ceiling, plan, {})
+      const target = await serverFor(t, scenario, haven)
       const load = await scenario.prepare(target)
       if (load.run !== undefined) {
         const measured = await load.run({ connections: 1, durationS: 1, rounds: 1, warmupS: 0 })

@@ -89,11 +89,13 @@ function clusterNodes (client: Cluster, target: RedisClusterTarget): RedisNode[]
 /**
  * ioredis opens a cluster node's connection at the first command sent to it and, with no
  * offline queue, refuses every other command for that node until it is open ("Connection is
- * closed"): a burst at start-up or after a topology change would fail for nothing. So each
- * node's connection is opened as soon as the client learns of the node.
+ * closed"): a burst at start-up or after a topology change would fail for nothing. So once the
+ * cluster is ready, each node's connection is opened as soon as the client learns of the node.
+ * Not before: the client's own ready check (CLUSTER INFO) may go to any node, and is refused
+ * by one caught connecting, which restarts the whole connection, again and again.
  */
 function connectNodesEagerly (client: Cluster): void {
-  const open = (node: Redis) => { if (node.status === 'wait') node.connect().catch(() => undefined) }
+  const open = (node: Redis) => { if (client.status === 'ready' && node.status === 'wait') node.connect().catch(() => undefined) }
   client.on('+node', (node: Redis) => setImmediate(open, node))
   client.on('ready', () => { for (const node of client.nodes('all')) open(node) })
 }
