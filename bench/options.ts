@@ -12,7 +12,10 @@ scenarios: ${SCENARIOS.map((s) => s.name).join(', ')} (default: all)
 --quick: scale XS, 2 connections, 2 rounds of 1 s, no warm-up (the test suite's smoke run)
 --reference: also write the report to bench/results/reference/ (committed; the README quotes it)
 --observability: what observability costs: Haven optimised (metrics and the report's aggregates), metrics-only
-                 and observability-off in place of unoptimised`
+                 and observability-off in place of unoptimised
+--optimised-only: Haven as deployed only, no unoptimised run (for targets that are absolute or
+                  ratios within the optimised run: the unoptimised one at L drops and rebuilds the
+                  indexes and waits out its timeouts)`
 
 export interface BenchOptions {
   scenarios: Scenario[]
@@ -25,6 +28,8 @@ export interface BenchOptions {
   reference: boolean
   /** run metrics-only and observability-off instead of unoptimised */
   observability: boolean
+  /** no unoptimised run */
+  optimisedOnly: boolean
 }
 
 const DEFAULTS = { connections: 10, durationS: 10, rounds: 3, warmupS: 3 }
@@ -54,7 +59,8 @@ export function parseOptions (argv: string[]): BenchOptions {
       database: { type: 'string' },
       out: { type: 'string' },
       reference: { type: 'boolean', default: false },
-      observability: { type: 'boolean', default: false }
+      observability: { type: 'boolean', default: false },
+      'optimised-only': { type: 'boolean', default: false }
     }
   })
   const base = values.quick ? QUICK : DEFAULTS
@@ -75,6 +81,7 @@ export function parseOptions (argv: string[]): BenchOptions {
     },
     outDir: path.resolve(values.out ?? path.join(import.meta.dirname, 'results')),
     reference: values.reference,
-    observability: values.observability
+    observability: values.observability,
+    optimisedOnly: values['optimised-only']
   }
 }

@@ -214,6 +214,8 @@ async function main (): Promise<void> {
       await runHaven(session, 'observability-off', db, pool, urls, mongoUrl)
     } else {
       await runPeer(session, urls, process.env.REDIS_KEY_PREFIX ?? `bench:${db.databaseName}:`)
+    }
+    if (!options.observability && !options.optimisedOnly) {
       unoptimisedIndexes = true
       await runHaven(session, 'unoptimised', db, pool, urls, mongoUrl)
     }
