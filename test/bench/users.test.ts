@@ -74,6 +74,8 @@ test('the export steps switch on when the OpenAPI document has both routes', asy
   t.equal(await detectExports(url), undefined, 'off with only one')
   paths['/v1/jobs/{id}'] = { get: {} }
   t.same(await detectExports(url), { resource: 'leases' }, 'on with both, leases when offered')
+  paths = { '/v1/exports/': paths['/v1/exports'], '/v1/jobs/{id}': { get: {} } }
+  t.same(await detectExports(url), { resource: 'leases' }, 'also as Fastify documents a route declared as / under its prefix')
 })
 
 test('npm run bench:users end to end: vegeta, Haven as deployed, a report', async (t) => {
@@ -95,6 +97,7 @@ test('npm run bench:users end to end: vegeta, Haven as deployed, a report', asyn
   t.equal(code, 0, 'exits 0', { output })
   if (code !== 0) return
   const report = JSON.parse(await readFile(path.join(out, 'users-latest.json'), 'utf8')) as UsersReport
+  t.equal(report.exports, 'leases', 'the export steps are on: Haven documents both routes')
   const steady = report.phases[0]!
   const figures = Object.values(steady.byType)
   t.equal(steady.users, 10)
