@@ -19,6 +19,8 @@ export interface UsersReport {
   thinkTimeS: number
   /** the export resource, or null when the server had no export routes (the step was off) */
   exports: string | null
+  /** false: run with --no-scans (no † list pages) */
+  scans?: boolean
   accounts: number
   login: Partial<Record<RequestType, TypeFigures>>
   idleMemory: MemoryFigures[]
@@ -59,7 +61,7 @@ function scanNote (phase: PhaseReport): string {
 
 export function renderUsers (report: UsersReport): string {
   const out = [
-    `Scale ${report.scale} · ${report.target} · think time ${report.thinkTimeS} s · exports ${report.exports === null ? 'off (the server has no export routes)' : `on (${report.exports})`} · ` +
+    `Scale ${report.scale} · ${report.target} · think time ${report.thinkTimeS} s · exports ${report.exports === null ? 'off (the server has no export routes)' : `on (${report.exports})`}${report.scans === false ? ` · --no-scans: no ${SCAN} list pages` : ''} · ` +
       `${report.accounts} accounts · ${report.mongodb.server} ${report.mongodb.version} · Node.js ${report.node} · commit ${report.commit.slice(0, 12)} · ${report.createdAt}`,
     `Machine: ${report.machine}; vegeta, Haven and the databases share its cores. Bounds: p99 ≤ ${BOUNDS_MS.read} ms for reads, ≤ ${BOUNDS_MS.write} ms for writes (without ${SCAN}).`,
     ''

@@ -34,7 +34,8 @@ import { datasetPeriod, THINK_TIME_S, VirtualUser, type Account, type Target, ty
 const log = (message: string) => process.stderr.write(`bench:users: ${message}\n`)
 
 export const USAGE = `usage: npm run bench:users -- [--scale XS|S|M|L] [--users N] [--duration S] [--capacity] [--capacity-from N] [--capacity-to N]
-                           [--capacity-step S] [--spike] [--spike-duration S] [--memory-before] [--cluster] [--seed N] [--database NAME] [--out DIR]`
+                           [--capacity-step S] [--spike] [--spike-duration S] [--memory-before] [--no-scans] [--cluster] [--seed N] [--database NAME] [--out DIR]
+--no-scans: leave out the list pages the local server can only answer by scanning a collection (†)`
 
 function integer (name: string, value: string | undefined, fallback: number, max = 100_000): number {
   if (value === undefined) return fallback
@@ -57,6 +58,7 @@ export function parseUsersOptions (argv: string[]) {
       spike: { type: 'boolean', default: false },
       'spike-duration': { type: 'string' },
       'memory-before': { type: 'boolean', default: false },
+      'no-scans': { type: 'boolean', default: false },
       cluster: { type: 'boolean', default: false },
       seed: { type: 'string' },
       database: { type: 'string' },
@@ -73,6 +75,7 @@ export function parseUsersOptions (argv: string[]) {
     capacity: values.capacity ? { from: integer('capacity-from', values['capacity-from'], 100), to: integer('capacity-to', values['capacity-to'], 3_200), stepS: integer('capacity-step', values['capacity-step'], 30, 600) } : undefined,
     spike: values.spike ? { durationS: integer('spike-duration', values['spike-duration'], 60, 600) } : undefined,
     memoryBefore: values['memory-before'],
+    scans: !values['no-scans'],
     cluster: values.cluster,
     seed: integer('seed', values.seed, 1, 2 ** 31 - 1),
     /** the dataset's database; default bench_<scale>_<seed> */
@@ -181,7 +184,7 @@ async function main (): Promise<void> {
     if (options.memoryBefore) {
       const before = await startDeployment(mongoUrl, urls!, 'node-defaults', probeDir)
       try {
-        const workload: WorkloadOptions = { baseUrl: before.baseUrl, password: plan.password, period, exports: await detectExports(before.baseUrl), runId: `${runId}b` }
+        const workload: WorkloadOptions = { baseUrl: before.baseUrl, password: plan.password, period, exports: await detectExports(before.baseUrl), runId: `${runId}b`, scans: options.scans }
         const session: Session = { vegeta, workload, users: newUsers(await cast(before.baseUrl)), processes: before.processes, log }
         const idle = await idleMemory(before.processes)
         memoryBefore = { idle, phase: await steady(session, 'before: steady', options.users, options.durationS) }
@@ -194,7 +197,7 @@ async function main (): Promise<void> {
     try {
       const exports = await detectExports(deployment.baseUrl)
       log(`exports ${exports === undefined ? 'off: the server has no POST /v1/exports and GET /v1/jobs/:id' : `on (${exports.resource})`}`)
-      const workload: WorkloadOptions = { baseUrl: deployment.baseUrl, password: plan.password, period, exports, runId }
+      const workload: WorkloadOptions = { baseUrl: deployment.baseUrl, password: plan.password, period, exports, runId, scans: options.scans }
       const session: Session = { vegeta, workload, users: newUsers(await cast(deployment.baseUrl)), processes: deployment.processes, log }
       const idle = await idleMemory(deployment.processes)
       const signedIn = await signIn(session, options.users)
@@ -214,6 +217,7 @@ async function main (): Promise<void> {
         target: deployment.target,
         thinkTimeS: THINK_TIME_S,
         exports: exports?.resource ?? null,
+        scans: options.scans,
         accounts: (await cast(deployment.baseUrl)).length,
         login: signedIn.byType(),
         idleMemory: idle,

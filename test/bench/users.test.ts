@@ -38,6 +38,12 @@ test('a VU loops through the documented mix; the export steps join every 5th loo
   t.same(polls.map((step) => [step.type, step.target.url]), [['job-status', 'http://127.0.0.1:1/v1/jobs/42'], ['job-status', 'http://127.0.0.1:1/v1/jobs/42']], 'then polls its Location')
 })
 
+test('--no-scans: the loop leaves out the † list pages', async (t) => {
+  const vu = new VirtualUser(0, account)
+  const loop = Array.from({ length: 6 }, () => vu.next({ ...options(undefined), scans: false }).type)
+  t.same(loop, ['dashboard', 'lease-get', 'lease-balance', 'dashboard', 'payment', 'dashboard'])
+})
+
 test('answers find their request type and their VU', async (t) => {
   const vu = new VirtualUser(7, account)
   for (let i = 0; i < 9; i++) {
