@@ -2,13 +2,17 @@
 // environment, awaited until they answer, sampled from /proc while they are driven, and
 // stopped (also when the harness is interrupted: see stopAll).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { createWriteStream, mkdirSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import net from 'node:net'
+import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 const READY_TIMEOUT_MS = 60_000
 const STOP_TIMEOUT_MS = 10_000
 const LOG_TAIL_LINES = 40
+/** Every server's whole output, for the post-mortem of a run (git-ignored, like the reports). */
+export const SERVER_LOG_DIR = path.join(import.meta.dirname, '..', 'results', 'logs')
 
 export interface ServerProcess {
   name: string
@@ -50,7 +54,11 @@ export async function startServer (options: StartOptions): Promise<ServerProcess
   const child = spawn(process.execPath, options.args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
   running.add(child)
   const lines: string[] = []
+  mkdirSync(SERVER_LOG_DIR, { recursive: true })
+  const logFile = createWriteStream(path.join(SERVER_LOG_DIR, `${options.name}-${new Date().toISOString().replace(/[:.]/g, '-')}-${child.pid}.log`))
+  child.once('exit', () => logFile.end())
   const keep = (chunk: Buffer) => {
+    logFile.write(chunk)
     lines.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''))
     lines.splice(0, Math.max(0, lines.length - LOG_TAIL_LINES))
   }
