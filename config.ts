@@ -68,6 +68,7 @@ export const ConfigSchema = Type.Object({
   PRESSURE_MAX_HEAP_USED_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'V8 heap in use; 0 disables (PRESSURE_MAX_HEAP_FRACTION then applies)' }),
   PRESSURE_MAX_HEAP_FRACTION: Type.Number({ minimum: 0, maximum: 1, default: 0.8, description: 'V8 heap in use as a share of its limit (npm start: 256 MiB old space); 0 disables' }),
   PRESSURE_MAX_RSS_BYTES: Type.Integer({ minimum: 0, default: 0, description: '0 disables' }),
+  PRESSURE_MAX_MONGO_WAITING: Type.Integer({ minimum: 0, default: 50, description: 'operations waiting for a pooled MongoDB connection above which new requests are shed; 0 disables' }),
   PRESSURE_RETRY_AFTER_S: Type.Integer({ minimum: 1, default: 10 }),
   HEALTH_CHECK_INTERVAL_MS: Milliseconds(2_000, 'how often dependencies are probed for load shedding'),
   HEALTH_PROBE_TIMEOUT_MS: Milliseconds(1_000, 'time limit of one dependency probe'),

@@ -21,3 +21,25 @@ test('under pressure the API sheds load with 503 + Retry-After, but liveness and
   t.equal(ready.statusCode, 503)
   t.equal(ready.json().overloaded, true)
 })
+
+test('a request is shed at once while more MongoDB operations wait for a connection than allowed', async (t) => {
+  // One pooled connection and a queue of at most two: thirty scans at once queue behind it.
+  const app = await build(t, { env: { MONGODB_MAX_POOL_SIZE: '1', PRESSURE_MAX_MONGO_WAITING: '2', PRESSURE_RETRY_AFTER_S: '3' } })
+  const scratch = app.mongo.db!.collection('pressure_scratch')
+  await scratch.insertMany(Array.from({ length: 2_000 }, (_, i) => ({ i, text: 'x'.repeat(200) })))
+  t.equal((await app.inject({ method: 'GET', url: '/docs/json' })).statusCode, 200, 'answered while nothing waits')
+
+  const scans = Array.from({ length: 30 }, () => scratch.find({ text: { $exists: true } }).sort({ text: -1, i: -1 }).toArray())
+  while (app.mongoMonitor.waiting() <= 2) await new Promise((resolve) => setImmediate(resolve))
+  const [shed, live] = await Promise.all([app.inject({ method: 'GET', url: '/docs/json' }), app.inject({ method: 'GET', url: '/health/live' })])
+  const waitingAfter = app.mongoMonitor.waiting()
+  await Promise.all(scans)
+  t.equal(shed.statusCode, 503, `shed while ${waitingAfter} operations still waited`)
+  t.equal(shed.json().code, 'OVERLOADED')
+  t.equal(shed.headers['retry-after'], '3')
+  t.equal(live.statusCode, 200, 'liveness is never shed')
+  t.equal(app.mongoMonitor.waiting(), 0, 'the queue drains')
+  t.equal((await app.inject({ method: 'GET', url: '/docs/json' })).statusCode, 200, 'and requests are admitted again')
+  const metrics = (await scrape(app)).body
+  t.match(metrics, /haven_shed_requests_total\{reason="mongoWaitQueue"\} [1-9]/)
+})

@@ -31,6 +31,8 @@ export interface PoolState { address: string, open: number, checkedOut: number, 
 export interface CommandMonitor {
   onCommand: (listener: (finished: FinishedCommand) => void) => void
   pools: () => PoolState[]
+  /** operations waiting for a pooled connection now, over every server */
+  waiting: () => number
 }
 
 // Commands the driver sends for itself; they would drown the per-collection figures.
@@ -85,6 +87,7 @@ export function monitorCommands (client: MongoClient, { registry, log, slowMs }:
   const inFlight = new Map<number, InFlight>()
   const listeners: Array<(finished: FinishedCommand) => void> = []
   const pools = new Map<string, PoolState>()
+  let waitingNow = 0
   const poolOf = (address: string) => {
     let pool = pools.get(address)
     if (pool === undefined) {
@@ -130,11 +133,13 @@ export function monitorCommands (client: MongoClient, { registry, log, slowMs }:
     connections.dec({ address: event.address, state: 'open' })
   })
   client.on('connectionCheckOutStarted', (event) => {
+    waitingNow++
     poolOf(event.address).waiting++
     waiting.inc({ address: event.address })
   })
   client.on('connectionCheckedOut', (event) => {
     const pool = poolOf(event.address)
+    waitingNow--
     pool.waiting--
     pool.checkedOut++
     waiting.dec({ address: event.address })
@@ -142,6 +147,7 @@ export function monitorCommands (client: MongoClient, { registry, log, slowMs }:
     checkoutWait.observe({ address: event.address }, event.durationMS / 1000)
   })
   client.on('connectionCheckOutFailed', (event) => {
+    waitingNow--
     poolOf(event.address).waiting--
     waiting.dec({ address: event.address })
     checkoutFailures.inc({ address: event.address, reason: String(event.reason) })
@@ -155,6 +161,7 @@ export function monitorCommands (client: MongoClient, { registry, log, slowMs }:
 
   return {
     onCommand: (listener) => { listeners.push(listener) },
-    pools: () => [...pools.values()].map((pool) => ({ ...pool }))
+    pools: () => [...pools.values()].map((pool) => ({ ...pool })),
+    waiting: () => waitingNow
   }
 }

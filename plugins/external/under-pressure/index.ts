@@ -32,7 +32,7 @@ export default fp(async function pressure (fastify) {
 
   const shed = new promClient.Counter({
     name: 'haven_shed_requests_total',
-    help: 'Requests refused with 503 by load shedding, by reason (eventLoopDelay, eventLoopUtilization, heapUsedBytes, rssBytes, healthCheck)',
+    help: 'Requests refused with 503 by load shedding, by reason (eventLoopDelay, eventLoopUtilization, heapUsedBytes, rssBytes, healthCheck, mongoWaitQueue)',
     labelNames: ['reason'] as const,
     registers: [fastify.metricsRegistry]
   })
@@ -72,4 +72,20 @@ export default fp(async function pressure (fastify) {
     },
     healthCheckInterval: config.HEALTH_CHECK_INTERVAL_MS
   })
+
+  // MongoDB is where an overload queues (one server behind every instance): a request admitted
+  // while more operations wait for a pooled connection than PRESSURE_MAX_MONGO_WAITING would wait
+  // up to MONGODB_WAIT_QUEUE_TIMEOUT_MS, slow those ahead of it, and often fail anyway.
+  // under-pressure samples only the process itself, so this check is ours, on every request.
+  const maxWaiting = config.PRESSURE_MAX_MONGO_WAITING
+  if (maxWaiting > 0) {
+    fastify.addHook('onRequest', async (request, reply) => {
+      if (fastify.mongoMonitor.waiting() <= maxWaiting) return
+      const { config: route } = request.routeOptions
+      if (route.pressureHandler !== undefined || (route.operatorOnly === true && fastify.isOperator(request))) return
+      shed.inc({ reason: 'mongoWaitQueue' })
+      reply.header('retry-after', String(config.PRESSURE_RETRY_AFTER_S))
+      throw overloaded
+    })
+  }
 }, { name: 'under-pressure', dependencies: ['mongodb', 'postgres', 'redis', 'metrics', 'operator-auth'] })
