@@ -67,13 +67,30 @@ const MONGO_MAX_TIME_EXPIRED = 50
 const TIMEOUT_NAMES = new Set(['MongoNetworkTimeoutError', 'WaitQueueTimeoutError', 'MongoWaitQueueTimeoutError'])
 const PG_STATEMENT_TIMEOUT = '57014'
 
+const POOL_WAIT_TIMEOUT = /Timed out while checking out a connection/i
+
+/**
+ * A bulkWrite that failed for a driver reason rather than a write error throws a
+ * MongoBulkWriteError that keeps only the cause's message and own fields (a network
+ * error leaves `beforeHandshake`), not its name: under overload a projection write
+ * then answered 500 where any other query answered 503.
+ */
+function isBulkDriverFailure (error: FastifyError): boolean {
+  if (error.name !== 'MongoBulkWriteError') return false
+  const { writeErrors, errorResponse } = error as { writeErrors?: unknown[], errorResponse?: object }
+  if (Array.isArray(writeErrors) && writeErrors.length > 0) return false
+  return (errorResponse !== undefined && 'beforeHandshake' in errorResponse) || POOL_WAIT_TIMEOUT.test(error.message) ||
+    /interrupted|server selection|pool .* cleared|connection .* closed/i.test(error.message)
+}
+
 function isTimeout (error: FastifyError): boolean {
   return TIMEOUT_NAMES.has(error.name) || (error as { code?: unknown }).code === MONGO_MAX_TIME_EXPIRED ||
-    String(error.code) === PG_STATEMENT_TIMEOUT || /timeout exceeded when trying to connect/i.test(error.message)
+    String(error.code) === PG_STATEMENT_TIMEOUT || /timeout exceeded when trying to connect/i.test(error.message) ||
+    (error.name === 'MongoBulkWriteError' && POOL_WAIT_TIMEOUT.test(error.message))
 }
 
 function isUnavailable (error: FastifyError): boolean {
-  return UNAVAILABLE_NAMES.has(error.name) ||
+  return UNAVAILABLE_NAMES.has(error.name) || isBulkDriverFailure(error) ||
     UNAVAILABLE_CODES.has(String(error.code)) ||
     isTimeout(error) ||
     /Connection terminated/i.test(error.message)
@@ -126,7 +143,11 @@ export default fp(async function errorHandler (fastify) {
     // A refusal may say when to come back (Retry-After); an internal error adds nothing.
     const headers = (error as { headers?: Record<string, string> }).headers
     if (body.code !== 'INTERNAL_ERROR' && headers !== undefined) reply.headers(headers)
-    if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed')
+    // Shedding is the plan under overload, not a failure: one warn line without a stack each
+    // (the counter haven_shed_requests_total says how many), where an error line per request
+    // would add work to a process that is refusing work.
+    if (body.code === 'OVERLOADED') request.log.warn({ code: body.code }, 'request shed')
+    else if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed')
     else request.log.info({ code: body.code, statusCode: body.statusCode, message: body.message }, 'request rejected')
     return reply.code(body.statusCode).send(body)
   })

@@ -1,5 +1,6 @@
 import { test } from 'tap'
 import type { FastifyError } from 'fastify'
+import { MongoBulkWriteError, MongoError, MongoNetworkError } from 'mongodb'
 import { build } from '../helper.ts'
 import { errorBody } from '../../plugins/app/error-handler.ts'
 
@@ -64,6 +65,19 @@ test('error bodies', async (t) => {
       t.equal(body.code, 'DEPENDENCY_TIMEOUT', error.message)
       t.ok(headers['retry-after'], 'Retry-After is set')
     }
+  })
+
+  await t.test('a bulk write that failed for a driver reason is a 503 too, a write error is not', async (t) => {
+    const network = new MongoBulkWriteError(new MongoNetworkError('Connection to 127.0.0.1:37019 interrupted due to server monitor timeout'), {} as never)
+    const poolWait = new MongoBulkWriteError(new MongoError('Timed out while checking out a connection from connection pool'), {} as never)
+    for (const [error, code] of [[network, 'DEPENDENCY_UNAVAILABLE'], [poolWait, 'DEPENDENCY_TIMEOUT']] as const) {
+      const { reply } = fakeReply()
+      const body = errorBody(error as unknown as FastifyError, request, reply as never)
+      t.equal(body.statusCode, 503, error.message)
+      t.equal(body.code, code, error.message)
+    }
+    const duplicate = Object.assign(new MongoBulkWriteError({ message: 'E11000 duplicate key error', code: 11000 }, {} as never), { writeErrors: [{ code: 11000 }] })
+    t.equal(errorBody(duplicate as unknown as FastifyError, request, fakeReply().reply as never).statusCode, 500, 'a write error is not an outage')
   })
 
   await t.test('our own codes pass through, framework codes are translated', async (t) => {
