@@ -58,8 +58,8 @@ export async function startProcess (spec: ProcessSpec, state: Omit<ClusterState,
         HAVEN_ROLE: spec.role,
         HOST: '127.0.0.1',
         PORT: String(spec.port),
-        // Behind HAProxy: the client's address comes from X-Forwarded-For.
-        TRUST_PROXY: String(spec.role === 'api'),
+        // Behind HAProxy, one hop: the client's address is the last X-Forwarded-For entry it adds.
+        TRUST_PROXY: spec.role === 'api' ? '1' : 'false',
         MONGODB_URL: state.mongoUrl,
         DATABASE_URL: state.databaseUrl,
         REDIS_URL: state.redisUrl,
