@@ -6,7 +6,8 @@
 // in 12g with no full collection, but the export benchmarks at L ran it out of heap (Java's
 // OutOfMemoryError): their files live in GridFS on the same heap, and each export of 1.6M
 // charges is sorted there in memory (the server uses no index). 16g leaves 8 GiB of the 24 GiB
-// machine to Haven and the load.
+// machine to Haven and the load; it holds the users workload at L, but an export of 1.6 M charges
+// still outlasts the driver's socket limit on this server (README: "Background job figures").
 import { readFile } from 'node:fs/promises'
 import { stackUp, type StackUrls } from '../stack.ts'
 import { mongo } from '../stack/mongo.ts'
