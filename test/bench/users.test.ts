@@ -38,6 +38,21 @@ test('a VU loops through the documented mix; the export steps join every 5th loo
   t.same(polls.map((step) => [step.type, step.target.url]), [['job-status', 'http://127.0.0.1:1/v1/jobs/42'], ['job-status', 'http://127.0.0.1:1/v1/jobs/42']], 'then polls its Location')
 })
 
+test('VUs export on loops of their own, not all at once', async (t) => {
+  const exportLoops = (id: number) => {
+    const vu = new VirtualUser(id, account)
+    const loops: number[] = []
+    for (let loop = 0, sent = 0; sent < 9 * 5 + 3 * 2; sent++) {
+      const { type } = vu.next(options({ resource: 'leases' }))
+      if (type === 'export-start') loops.push(loop)
+      if ((vu as unknown as { step: number }).step === 0) loop++
+    }
+    return loops
+  }
+  t.same(exportLoops(0), [4], 'VU 0 in its 5th loop')
+  t.same(exportLoops(1), [3], 'VU 1 in its 4th')
+})
+
 test('--no-scans: the loop leaves out the † list pages', async (t) => {
   const vu = new VirtualUser(0, account)
   const loop = Array.from({ length: 6 }, () => vu.next({ ...options(undefined), scans: false }).type)
