@@ -87,7 +87,6 @@ export function monitorCommands (client: MongoClient, { registry, log, slowMs }:
   const inFlight = new Map<number, InFlight>()
   const listeners: Array<(finished: FinishedCommand) => void> = []
   const pools = new Map<string, PoolState>()
-  let waitingNow = 0
   const poolOf = (address: string) => {
     let pool = pools.get(address)
     if (pool === undefined) {
@@ -133,13 +132,11 @@ export function monitorCommands (client: MongoClient, { registry, log, slowMs }:
     connections.dec({ address: event.address, state: 'open' })
   })
   client.on('connectionCheckOutStarted', (event) => {
-    waitingNow++
     poolOf(event.address).waiting++
     waiting.inc({ address: event.address })
   })
   client.on('connectionCheckedOut', (event) => {
     const pool = poolOf(event.address)
-    waitingNow--
     pool.waiting--
     pool.checkedOut++
     waiting.dec({ address: event.address })
@@ -147,7 +144,6 @@ export function monitorCommands (client: MongoClient, { registry, log, slowMs }:
     checkoutWait.observe({ address: event.address }, event.durationMS / 1000)
   })
   client.on('connectionCheckOutFailed', (event) => {
-    waitingNow--
     poolOf(event.address).waiting--
     waiting.dec({ address: event.address })
     checkoutFailures.inc({ address: event.address, reason: String(event.reason) })
@@ -162,6 +158,11 @@ export function monitorCommands (client: MongoClient, { registry, log, slowMs }:
   return {
     onCommand: (listener) => { listeners.push(listener) },
     pools: () => [...pools.values()].map((pool) => ({ ...pool })),
-    waiting: () => waitingNow
+    waiting: () => {
+      // One pool per server: a handful at most, read on every request by load shedding.
+      let waiting = 0
+      for (const pool of pools.values()) waiting += pool.waiting
+      return waiting
+    }
   }
 }
