@@ -56,7 +56,8 @@ export async function startServer (options: StartOptions): Promise<ServerProcess
   const lines: string[] = []
   mkdirSync(SERVER_LOG_DIR, { recursive: true })
   const logFile = createWriteStream(path.join(SERVER_LOG_DIR, `${options.name}-${new Date().toISOString().replace(/[:.]/g, '-')}-${child.pid}.log`))
-  child.once('exit', () => logFile.end())
+  // 'close', not 'exit': output can still arrive after the process has exited.
+  child.once('close', () => logFile.end())
   const keep = (chunk: Buffer) => {
     logFile.write(chunk)
     lines.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''))
