@@ -115,7 +115,7 @@ async function scrapeSize (target: Target): Promise<{ scrapeBytes: number, scrap
   return { scrapeBytes: Buffer.byteLength(text), scrapeSeries: text.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length }
 }
 
-async function withServer (start: () => Promise<ServerProcess>, use: (server: ServerProcess) => Promise<void>): Promise<void> {
+async function withServer<T extends ServerProcess> (start: () => Promise<T>, use: (server: T) => Promise<void>): Promise<void> {
   const server = await start()
   try {
     await use(server)
@@ -179,15 +179,11 @@ async function runPeer (session: Session, urls: StackUrls, redisKeyPrefix: strin
   const scenarios = session.options.scenarios.filter((s) => s.server === 'peer-express')
   if (scenarios.length === 0) return
   if (session.dashboardBody === undefined) throw new Error('the peer needs the dashboard body Haven served')
-  const peer = await startPeer(session.plan, urls, redisKeyPrefix, session.dashboardBody)
-  try {
-    const target = targetFor(peer.server, session.plan, peer.auth)
-    for (const scenario of scenarios) await drive(session, peer.server, scenario, 'baseline', target)
-  } catch (err) {
-    throw new Error(`peer-express: ${(err as Error).message}\n--- its last output ---\n${peer.server.logTail()}`)
-  } finally {
-    await peer.stop()
-  }
+  const body = session.dashboardBody
+  await withServer(() => startPeer(session.plan, urls, redisKeyPrefix, body), async (peer) => {
+    const target = targetFor(peer, session.plan, peer.auth)
+    for (const scenario of scenarios) await drive(session, peer, scenario, 'baseline', target)
+  })
 }
 
 async function main (): Promise<void> {

@@ -12,11 +12,10 @@ import { freePort, startServer, type ServerProcess } from './process.ts'
 
 const root = path.resolve(import.meta.dirname, '..', '..')
 
-export interface Peer {
-  server: ServerProcess
+/** The peer's process (stop also removes its body file), and the headers it accepts. */
+export interface Peer extends ServerProcess {
   /** the headers of the dataset's largest agency's owner, for the peer */
   auth: Record<string, string>
-  stop: () => Promise<void>
 }
 
 export async function startPeer (plan: SeedPlan, urls: Pick<StackUrls, 'REDIS_URL'>, redisKeyPrefix: string, dashboardBody: string): Promise<Peer> {
@@ -42,7 +41,7 @@ export async function startPeer (plan: SeedPlan, urls: Pick<StackUrls, 'REDIS_UR
     throw err
   }
   return {
-    server,
+    ...server,
     auth: { authorization: `Bearer ${token}` },
     stop: async () => {
       await server.stop()

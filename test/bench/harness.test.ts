@@ -62,7 +62,7 @@ async function serverFor (t: Test, scenario: Scenario, haven: Target): Promise<T
     const response = await fetch(`${haven.baseUrl}/v1/dashboard?period=${datasetMonth(haven)}`, { headers: haven.auth })
     const peer = await startPeer(plan, context.env as { REDIS_URL: string }, context.env.REDIS_KEY_PREFIX ?? '', await response.text())
     t.teardown(() => peer.stop())
-    return targetFor(peer.server, plan, peer.auth)
+    return targetFor(peer, plan, peer.auth)
   }
   const ceiling = await startCeiling(scenario.server === 'ceiling-node-http' ? 'ceiling-node-http.ts' : 'ceiling-fastify.ts')
   t.teardown(() => ceiling.stop())
