@@ -7,6 +7,7 @@ import { ObjectId } from 'mongodb'
 import { testContext } from '../../helper.ts'
 import { signup } from '../../support/session.ts'
 import { exportJob, seedCharges, waitForJob } from '../../support/jobs.ts'
+import { TEST_WINDOW_MS, clearOfWindowEnd } from '../../support/rate-window.ts'
 import { codedError } from '../../../plugins/app/error-handler.ts'
 
 test('jobs', async (t) => {
@@ -63,7 +64,9 @@ test('jobs', async (t) => {
   })
 
   await t.test('export creation has its own stricter rate limit', async (t) => {
-    const limited = await context.build({ env: { HAVEN_ROLE: 'api', EXPORT_RATE_LIMIT_MAX: '3' } })
+    // Counted in a window aligned on the clock: a long one, clear of its end.
+    await clearOfWindowEnd()
+    const limited = await context.build({ env: { HAVEN_ROLE: 'api', EXPORT_RATE_LIMIT_MAX: '3', EXPORT_RATE_LIMIT_WINDOW_MS: String(TEST_WINDOW_MS) } })
     const caller = await signup(limited, 'Limited Agency')
     const statuses = []
     for (let i = 0; i < 5; i++) statuses.push((await caller.post('/v1/exports', { resource: 'units', format: 'csv', filters: { bedrooms: i } })).statusCode)
