@@ -1,7 +1,7 @@
 // Sign-up, login, refresh and logout: the only public /v1 routes. Every attempt
 // counts against the client address's budget (LOGIN_MAX_PER_ADDRESS, the
 // rate limiter); login failures are also counted per account and address and
-// per account (plugins/app/login-throttle.ts).
+// per account (plugins/app/login-throttle/).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { AgencyChoice, LoginBody, RefreshBody, SignupBody, SignupResponse, Tokens } from '../../../schemas/auth.ts'
 import { errors } from '../../../schemas/common.ts'

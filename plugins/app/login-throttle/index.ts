@@ -20,7 +20,7 @@
 import fp from 'fastify-plugin'
 import { createHash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
-import { codedError } from './error-handler.ts'
+import { codedError } from '../error-handler.ts'
 
 export interface LoginThrottle {
   /** Throws 429 (with Retry-After) when this name may not be tried from this address now. */
