@@ -7,9 +7,16 @@
 //  - per name, loosely: past LOGIN_DELAY_AFTER_FAILURES failures from all
 //    addresses together, each further failure makes the next attempt wait,
 //    doubling from LOGIN_DELAY_BASE_MS up to LOGIN_DELAY_MAX_MS. An address that
-//    signed in to that name successfully within KNOWN_ADDRESS_MS skips the wait,
-//    so a distributed guesser slows to one guess per delay while the person
-//    keeps signing in from where they always do.
+//    signed in to an account of that name within KNOWN_ADDRESS_MS skips the wait
+//    for that account only, so a distributed guesser slows to one guess per
+//    delay while the person keeps signing in from where they always do.
+// An attempt is counted as a failure before the password is checked (reserved)
+// and given back when the password is right, so parallel attempts cannot all
+// pass the limits before the first failure lands. One email may have accounts
+// at several agencies, and anyone can sign up with any email: a success gives
+// back its own attempt, and forgets the address's earlier failures only when
+// its accounts are all the email has (the failures could not be against
+// another's). Addresses are counted by client network (IPv6: the /64).
 // Refusals cost no password hash. Counters live in Redis (every instance sees
 // the same), with a copy in this process that answers while Redis is away: the
 // limits then hold per instance instead of failing open.
@@ -18,15 +25,26 @@
 // delay. Why not rate-limiter-flexible: the same three rules on top of it would
 // be as much code as this, with a second limiter beside the first.
 import fp from 'fastify-plugin'
-import { createHash } from 'node:crypto'
-import { LRUCache } from 'lru-cache'
+import { randomUUID } from 'node:crypto'
 import { codedError } from '../error-handler.ts'
+import { clientNetwork } from '../../external/rate-limit/client-network.ts'
+import { delayAfter, delaySteps, loginKeys, type Keys, type Limits, type SignedIn, type Verdict } from './counts.ts'
+import { LocalCounts } from './local-counts.ts'
+import { RedisCounts } from './redis-counts.ts'
+
+export { loginKeys } from './counts.ts'
+export type { SignedIn } from './counts.ts'
 
 export interface LoginThrottle {
-  /** Throws 429 (with Retry-After) when this name may not be tried from this address now. */
-  check: (name: string, address: string) => Promise<void>
-  failed: (name: string, address: string) => Promise<void>
-  succeeded: (name: string, address: string) => Promise<void>
+  /**
+   * Runs `verify` as one attempt at `name` from `address`, counted as a failure before it
+   * runs: given back when it proves the password (answers what it signed in to) or throws;
+   * kept, and maybe delaying the name, when it answers null. When the attempt may not be
+   * made now, throws 429 (with Retry-After) without running it. `agency`: the one account's
+   * agency, when the caller names it. `verify` is told, while the name is delayed, the only
+   * agencies whose accounts this address may still try (those it signed in to).
+   */
+  attempt: <T extends SignedIn>(name: string, address: string, agency: string | undefined, verify: (agencies: string[] | undefined) => Promise<T | null>) => Promise<T | null>
 }
 
 declare module 'fastify' {
@@ -36,33 +54,20 @@ declare module 'fastify' {
 }
 
 const KNOWN_ADDRESS_MS = 30 * 24 * 3_600_000
-/** entries of the in-process copy; the oldest go first when an attack sprays names */
-const LOCAL_MAX = 50_000
-
-interface Keys { pair: string, account: string, delay: string, known: string }
-
-/**
- * A name's keys. Hashed: they hold no email, and a name of any length makes a short key.
- * The hash is their Redis Cluster hash tag ({…}), so the pipeline and transactions over
- * them run on one slot.
- */
-export function loginKeys (name: string, address: string): Keys {
-  const tag = `login:{${createHash('sha256').update(name).digest('base64url').slice(0, 27)}}`
-  return { pair: `${tag}:pair:${address}`, account: `${tag}:account`, delay: `${tag}:delay`, known: `${tag}:known:${address}` }
-}
 
 const seconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)))
 
 export default fp(async function loginThrottle (fastify) {
-  const { redis, config } = fastify
-  const window = config.LOGIN_WINDOW_MS
-  const local = new LRUCache<string, number>({ max: LOCAL_MAX, ttl: window, ttlAutopurge: false })
-  const localTtl = (key: string) => local.has(key) ? local.getRemainingTTL(key) : -2
-
-  /** The wait imposed after the n-th failure of a name, or 0. */
-  const delayAfter = (failures: number) => failures <= config.LOGIN_DELAY_AFTER_FAILURES
-    ? 0
-    : Math.min(config.LOGIN_DELAY_BASE_MS * 2 ** (failures - config.LOGIN_DELAY_AFTER_FAILURES - 1), config.LOGIN_DELAY_MAX_MS)
+  const { config } = fastify
+  const limits: Limits = {
+    maxPairFailures: config.LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS,
+    windowMs: config.LOGIN_WINDOW_MS,
+    delayAfter: config.LOGIN_DELAY_AFTER_FAILURES,
+    delays: delaySteps(config.LOGIN_DELAY_BASE_MS, config.LOGIN_DELAY_MAX_MS),
+    knownMs: KNOWN_ADDRESS_MS
+  }
+  const shared = new RedisCounts(fastify.redis, limits)
+  const local = new LocalCounts(limits)
 
   let lastWarning = 0
   const degraded = (err: unknown) => {
@@ -71,57 +76,53 @@ export default fp(async function loginThrottle (fastify) {
     fastify.log.warn({ err }, 'login throttle: Redis unavailable, counting in this instance only')
   }
 
-  async function state (keys: Keys): Promise<{ pairFailures: number, pairTtl: number, delayTtl: number, known: boolean }> {
+  function refusal (verdict: Verdict & { refused: 'pair' | 'delay' }): Error {
+    const error = verdict.refused === 'pair'
+      ? codedError(429, 'TOO_MANY_FAILED_LOGINS', 'Too many failed attempts for this account from your address; wait and try again, or reset your password')
+      : codedError(429, 'LOGIN_DELAYED', `This account has had many failed sign-in attempts; the next one is possible in ${seconds(verdict.retryMs)} s`)
+    return Object.assign(error, { headers: { 'retry-after': seconds(verdict.retryMs > 0 ? verdict.retryMs : limits.windowMs) } })
+  }
+
+  async function reserve (keys: Keys, agency: string | undefined, token: string): Promise<Verdict> {
     try {
-      const replies = await redis.pipeline().get(keys.pair).pttl(keys.pair).pttl(keys.delay).exists(keys.known).exec()
-      if (replies === null || replies.some(([err]) => err !== null)) throw replies?.find(([err]) => err !== null)?.[0] ?? new Error('no reply')
-      const [pair, pairTtl, delayTtl, known] = replies.map(([, value]) => value)
-      return { pairFailures: Number(pair ?? 0), pairTtl: Number(pairTtl), delayTtl: Number(delayTtl), known: Number(known) === 1 }
+      const verdict = await shared.reserve(keys, agency, token, Date.now())
+      if (verdict.refused === false) local.follow(keys, token, verdict.heldMs)
+      return verdict
     } catch (err) {
       degraded(err)
-      return { pairFailures: local.get(keys.pair) ?? 0, pairTtl: localTtl(keys.pair), delayTtl: localTtl(keys.delay), known: local.has(keys.known) }
+      return local.reserve(keys, agency, token, Date.now())
     }
   }
 
+  async function refund (keys: Keys, token: string, signedIn?: SignedIn): Promise<void> {
+    const now = Date.now()
+    local.refund(keys, token, now, signedIn)
+    await shared.refund(keys, token, now, signedIn).catch(degraded)
+  }
+
+  async function failed (keys: Keys, failures: number): Promise<void> {
+    const delayMs = delayAfter(limits, failures)
+    if (delayMs === 0) return
+    local.failed(keys, delayMs)
+    await shared.failed(keys, delayMs).catch(degraded)
+  }
+
   fastify.decorate('loginThrottle', {
-    async check (name, address) {
-      const keys = loginKeys(name, address)
-      const now = await state(keys)
-      if (now.pairFailures >= config.LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS) {
-        throw Object.assign(codedError(429, 'TOO_MANY_FAILED_LOGINS', 'Too many failed attempts for this account from your address; wait and try again, or reset your password'), {
-          headers: { 'retry-after': seconds(now.pairTtl > 0 ? now.pairTtl : window) }
-        })
-      }
-      if (now.delayTtl > 0 && !now.known) {
-        throw Object.assign(codedError(429, 'LOGIN_DELAYED', `This account has had many failed sign-in attempts; the next one is possible in ${seconds(now.delayTtl)} s`), {
-          headers: { 'retry-after': seconds(now.delayTtl) }
-        })
-      }
-    },
-
-    async failed (name, address) {
-      const keys = loginKeys(name, address)
-      const localFailures = (local.get(keys.account) ?? 0) + 1
-      local.set(keys.pair, (local.get(keys.pair) ?? 0) + 1)
-      local.set(keys.account, localFailures)
-      let failures = localFailures
+    async attempt (name, address, agency, verify) {
+      const keys = loginKeys(name, clientNetwork(address))
+      const token = randomUUID()
+      const verdict = await reserve(keys, agency, token)
+      if (verdict.refused !== false) throw refusal(verdict)
+      let proof
       try {
-        const replies = await redis.multi().incr(keys.pair).pexpire(keys.pair, window).incr(keys.account).pexpire(keys.account, window).exec()
-        failures = Number(replies?.[2]?.[1] ?? localFailures)
+        proof = await verify(verdict.agencies)
       } catch (err) {
-        degraded(err)
+        await refund(keys, token)
+        throw err
       }
-      const delay = delayAfter(failures)
-      if (delay === 0) return
-      local.set(keys.delay, 1, { ttl: delay })
-      await redis.set(keys.delay, '1', 'PX', delay).catch(degraded)
-    },
-
-    async succeeded (name, address) {
-      const keys = loginKeys(name, address)
-      local.delete(keys.pair)
-      local.set(keys.known, 1, { ttl: KNOWN_ADDRESS_MS })
-      await redis.multi().del(keys.pair).set(keys.known, '1', 'PX', KNOWN_ADDRESS_MS).exec().catch(degraded)
+      if (proof === null) await failed(keys, verdict.failures)
+      else await refund(keys, token, proof)
+      return proof
     }
   } satisfies LoginThrottle)
 }, { name: 'login-throttle', dependencies: ['redis'] })
