@@ -172,11 +172,15 @@ test('with Redis unreachable, parallel attempts are still counted before they ar
   const proxy = await redisProxy(context.env)
   t.teardown(() => proxy.close())
   const app = await context.build({
-    env: { LOGIN_WINDOW_MS: WINDOW, LOGIN_MAX_PER_ADDRESS: '500', LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS: '3', LOGIN_DELAY_AFTER_FAILURES: '100', ...proxy.env, CACHE_OP_TIMEOUT_MS: '200' }
+    env: { LOGIN_WINDOW_MS: WINDOW, LOGIN_MAX_PER_ADDRESS: '500', LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS: '3', LOGIN_DELAY_AFTER_FAILURES: '4', LOGIN_DELAY_BASE_MS: '60000', ...proxy.env, CACHE_OP_TIMEOUT_MS: '200' }
   })
   const owner = await signup(app)
+  t.equal((await login(app, owner.email, PASSWORD, '10.80.0.2')).statusCode, 200, 'the owner\'s usual address, while Redis is up')
   proxy.cut()
-  const answers = await Promise.all(Array.from({ length: 20 }, () => login(app, owner.email, 'wrong password!', '10.80.0.1')))
-  t.same(tally(answers), { 401: 3, 429: 17 })
-  t.equal((await login(app, owner.email, PASSWORD, '10.80.0.2')).statusCode, 200, 'the owner still signs in')
+  const fromOne = await Promise.all(Array.from({ length: 20 }, () => login(app, owner.email, 'wrong password!', '10.80.0.1')))
+  t.same(tally(fromOne), { 401: 3, 429: 17 }, 'per account and address')
+  const fromMany = await Promise.all(Array.from({ length: 20 }, (_, i) => login(app, owner.email, 'wrong password!', `10.80.1.${i + 1}`)))
+  t.same(tally(fromMany), { 401: 2, 429: 18 }, 'the fourth failure, then the fifth that starts the delay')
+  t.same(codes(fromMany, 429), ['LOGIN_DELAYED'])
+  t.equal((await login(app, owner.email, PASSWORD, '10.80.0.2')).statusCode, 200, 'the owner still signs in from their usual address')
 })
