@@ -47,6 +47,12 @@ export class UsersRepository {
     }).sort({ _id: 1 }).limit(limit).toArray()
   }
 
+  /** How many agencies the email has an account at, counting at most `upTo`. */
+  async globalCountByEmail (email: string, upTo: number): Promise<number> {
+    const { maxTimeMS, comment } = this.users.readOptions('globalCountByEmail')
+    return await this.users.collection.countDocuments({ email }, { limit: upTo, maxTimeMS, comment })
+  }
+
   /** Login at a named agency. */
   async findByEmailForLogin (agencyId: ObjectId, email: string): Promise<UserRecord | null> {
     return await this.users.collection.findOne(this.users.scoped(agencyId, { email }), {

@@ -1,16 +1,17 @@
 // Sign-up, login, refresh and logout: the only public /v1 routes. Every attempt
-// counts against the client address's budget (LOGIN_MAX_PER_ADDRESS, the
+// counts against the client network's budget (LOGIN_MAX_PER_ADDRESS, the
 // rate limiter); login failures are also counted per account and address and
-// per account (plugins/app/login-throttle.ts).
+// per account (plugins/app/login-throttle/).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { AgencyChoice, LoginBody, RefreshBody, SignupBody, SignupResponse, Tokens } from '../../../schemas/auth.ts'
 import { errors } from '../../../schemas/common.ts'
+import { clientNetwork } from '../../../plugins/external/rate-limit/client-network.ts'
 import { presentAgency } from '../../../plugins/app/repositories/agencies.ts'
 import { presentUser } from '../../../plugins/app/repositories/users.ts'
 
 const auth: FastifyPluginAsyncTypebox = async (fastify) => {
   const { LOGIN_MAX_PER_ADDRESS, LOGIN_WINDOW_MS } = fastify.config
-  const perAddress = { max: LOGIN_MAX_PER_ADDRESS, timeWindow: LOGIN_WINDOW_MS, keyGenerator: (request: { ip: string }) => `auth-ip:${request.ip}` }
+  const perAddress = { max: LOGIN_MAX_PER_ADDRESS, timeWindow: LOGIN_WINDOW_MS, keyGenerator: (request: { ip: string }) => `auth-ip:${clientNetwork(request.ip)}` }
 
   fastify.post('/signup', {
     config: { public: true, rateLimit: perAddress },

@@ -155,14 +155,14 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
     const { agencyId, userId } = request.auth
     const { currentPassword, newPassword } = request.body
     // Guessing the current password with a stolen access token is as limited as guessing it at login.
-    const throttled = `password-change:${userId.toHexString()}`
-    await fastify.loginThrottle.check(throttled, request.ip)
-    const me = await repo.findWithPassword(agencyId, userId)
-    if (!await fastify.passwords.verify(me?.passwordHash, currentPassword) || me === null) {
-      await fastify.loginThrottle.failed(throttled, request.ip)
-      throw codedError(403, 'INVALID_CURRENT_PASSWORD', 'The current password is not right')
-    }
-    await fastify.loginThrottle.succeeded(throttled, request.ip)
+    const agency = agencyId.toHexString()
+    const proof = await fastify.loginThrottle.attempt(`password-change:${userId.toHexString()}`, request.ip, agency, async () => {
+      const me = await repo.findWithPassword(agencyId, userId)
+      // One user is all the accounts this name has: a success forgets its failures.
+      return await fastify.passwords.verify(me?.passwordHash, currentPassword) && me !== null ? { me, agencies: [agency], allAccounts: true } : null
+    })
+    if (proof === null) throw codedError(403, 'INVALID_CURRENT_PASSWORD', 'The current password is not right')
+    const { me } = proof
     if (me.status !== 'active') throw codedError(403, 'ACCOUNT_DISABLED', 'This account is disabled; ask an administrator of your agency')
     const changed = await sessions.changeUser(agencyId, userId, { passwordHash: await fastify.passwords.hash(newPassword) })
     if (changed === null) throw notFound()
