@@ -53,6 +53,11 @@ test('webhook URLs must be https on public addresses', async (t) => {
     t.equal(response.json().code, 'WEBHOOK_URL_REFUSED', url)
   }
   t.equal((await owner.get('/v1/agency/webhook')).statusCode, 404, 'nothing was stored')
+  // Which address a host resolves to is never said: that would map internal host names for anyone.
+  for (const url of ['https://localhost/hook', 'https://127.0.0.1/hook', 'https://10.1.2.3/x', 'https://[::1]/hook']) {
+    const { message } = (await owner.request({ method: 'PUT', url: '/v1/agency/webhook', payload: { url } })).json()
+    t.equal(message, 'The webhook host resolves to an address that is not allowed (only public addresses are)', `${url}: the address is not named`)
+  }
   for (const address of ['127.0.0.1', '10.0.0.1', '172.16.5.4', '192.168.0.1', '169.254.1.1', '100.64.0.1', '0.0.0.0', '::1', 'fe80::1', 'fc00::1', '::ffff:127.0.0.1', '::ffff:10.0.0.1']) {
     t.notOk(isPublicAddress(address), `${address} is refused`)
   }
