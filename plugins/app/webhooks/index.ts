@@ -14,6 +14,7 @@ import type { LookupFunction } from 'node:net'
 import type { ObjectId } from 'mongodb'
 import type { WebhookSettings } from '../repositories/agencies.ts'
 import { resolveWebhookUrl, type Resolved } from './address-guard.ts'
+import { codedError } from '../error-handler.ts'
 
 /** How long the previous secret still signs after a rotation. */
 export const ROTATION_GRACE_MS = 24 * 3600_000
@@ -32,6 +33,10 @@ declare module 'fastify' {
     }
   }
 }
+
+/** Tries of a webhook change that lost a race (each loss means another change succeeded). */
+const CHANGE_ATTEMPTS = 8
+const busy = () => codedError(409, 'WEBHOOK_BUSY', 'The webhook was changed by another request at the same time; retry')
 
 const newSecret = () => `whsec_${randomBytes(32).toString('base64url')}`
 const hmac = (secret: string, timestamp: number, body: string) => createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')
@@ -73,22 +78,27 @@ export default fp(async function webhooks (fastify) {
   fastify.decorate('webhooks', {
     async configure (agencyId, url) {
       await resolveWebhookUrl(url, allowPrivate)
-      const now = new Date()
-      const current = await repos.agencies.findWebhook(agencyId)
-      const settings: WebhookSettings = current === null
-        ? { url, secret: newSecret(), previousSecret: null, previousSecretExpiresAt: null, createdAt: now, updatedAt: now }
-        : { ...current, url, updatedAt: now }
-      await repos.agencies.setWebhook(agencyId, settings)
-      return { settings, created: current === null }
+      // Each step is one conditional update of the agency document: the URL alone
+      // changes, so a rotation running meanwhile never has its secret written back.
+      for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+        const now = new Date()
+        const changed = await repos.agencies.setWebhookUrl(agencyId, url, now)
+        if (changed !== null) return { settings: changed, created: false }
+        const made = await repos.agencies.createWebhook(agencyId, { url, secret: newSecret(), previousSecret: null, previousSecretExpiresAt: null, createdAt: now, updatedAt: now })
+        if (made !== null) return { settings: made, created: true }
+      }
+      throw busy()
     },
 
     async rotateSecret (agencyId) {
-      const current = await repos.agencies.findWebhook(agencyId)
-      if (current === null) return null
-      const now = new Date()
-      const settings: WebhookSettings = { ...current, secret: newSecret(), previousSecret: current.secret, previousSecretExpiresAt: new Date(now.getTime() + ROTATION_GRACE_MS), updatedAt: now }
-      await repos.agencies.setWebhook(agencyId, settings)
-      return settings
+      for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+        const current = await repos.agencies.findWebhook(agencyId)
+        if (current === null) return null
+        const now = new Date()
+        const rotated = await repos.agencies.rotateWebhookSecret(agencyId, current.secret, newSecret(), new Date(now.getTime() + ROTATION_GRACE_MS), now)
+        if (rotated !== null) return rotated
+      }
+      throw busy()
     },
 
     signature,

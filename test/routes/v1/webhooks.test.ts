@@ -128,3 +128,30 @@ test('webhooks are signed, retried, and delivered once per job and event', async
     t.equal((await app.pg.query('SELECT count(*)::int AS n FROM webhook_deliveries WHERE job_id = $1', [quiet.id])).rows[0].n, 0, 'nor for an agency without one')
   })
 })
+
+test('a URL change and secret rotations at the same time: each changes only its own fields', async (t) => {
+  const app = await build(t)
+  const owner = await signup(app, 'Racing Agency')
+  const agencyId = new ObjectId(owner.agencyId)
+  const put = (url: string) => owner.request({ method: 'PUT', url: '/v1/agency/webhook', payload: { url } })
+  t.equal((await put('https://203.0.114.1/hooks')).statusCode, 201)
+
+  for (let round = 1; round <= 6; round++) {
+    const urls = Array.from({ length: 8 }, (_, i) => `https://203.0.114.1/hooks?round=${round}&put=${i}`)
+    const [rotation, ...changes] = await Promise.all([owner.post('/v1/agency/webhook/secret-rotation'), ...urls.map(put)])
+    t.same([rotation!.statusCode, ...changes.map((change) => change.statusCode)], [200, ...urls.map(() => 200)], `round ${round}: every request succeeds`)
+    const stored = await app.repos.agencies.findWebhook(agencyId)
+    t.equal(stored?.secret, rotation!.json().secret, `round ${round}: the rotated secret stays (no URL change wrote the old one back)`)
+    t.ok(urls.includes(stored!.url), `round ${round}: the URL is one of the changes`)
+  }
+
+  const before = (await app.repos.agencies.findWebhook(agencyId))!.secret
+  const rotations = await Promise.all(Array.from({ length: 5 }, async () => await owner.post('/v1/agency/webhook/secret-rotation')))
+  t.same(rotations.map((rotation) => rotation.statusCode), [200, 200, 200, 200, 200])
+  const secrets = rotations.map((rotation) => rotation.json().secret as string)
+  t.equal(new Set(secrets).size, 5, 'five new secrets')
+  const stored = (await app.repos.agencies.findWebhook(agencyId))!
+  t.ok(secrets.includes(stored.secret), 'the secret is one that was answered')
+  t.ok(secrets.includes(stored.previousSecret!), 'the previous secret is the one it replaced, another answered one (rotations did not each replace the same secret)')
+  t.not(stored.previousSecret, before)
+})
