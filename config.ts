@@ -118,6 +118,8 @@ export const ConfigSchema = Type.Object({
   // --- background jobs, exports, imports, notifications (issue 10) ---
   JOB_POLL_RETRY_AFTER_S: Type.Integer({ minimum: 1, default: 2, description: 'Retry-After of GET /v1/jobs/:id while a job is unfinished' }),
   JOB_EVENTS_HEARTBEAT_MS: Milliseconds(15_000, 'keep-alive comment interval of job event streams'),
+  JOB_EVENTS_MAX_PER_USER: Type.Integer({ minimum: 1, maximum: 1_000, default: 10, description: 'job event streams one user may hold open on one API process' }),
+  JOB_EVENTS_MAX_PER_PROCESS: Type.Integer({ minimum: 1, maximum: 100_000, default: 1_000, description: 'job event streams one API process holds open at most' }),
   JOB_PROGRESS_INTERVAL_MS: Milliseconds(1_000, 'a running job writes its progress at most this often'),
   JOB_FILE_RETENTION_HOURS: Type.Integer({ minimum: 1, default: 168, description: 'export files and import reports are deleted (job expired) after this' }),
   DOWNLOAD_LINK_TTL_S: Type.Integer({ minimum: 60, default: 900, description: 'signed download links stay valid between half of this and this' }),
