@@ -88,11 +88,18 @@ export default fp<JobsOptions>(async function jobs (fastify, opts) {
       gracefulShutdownAbortTimeout: config.SHUTDOWN_GRACE_MS
     })
     const { general, outbound } = byRunner(opts.tasks ?? createTaskList(fastify))
-    runners.push(await start({ pgPool }, general, config.WORKER_CONCURRENCY, opts.crontab ?? defaultCrontab))
-    if (Object.keys(outbound).length > 0) {
-      // One connection for LISTEN, and one per slot at most (opened as needed, closed when idle).
-      const own = { connectionString: config.DATABASE_URL, maxPoolSize: config.WEBHOOK_CONCURRENCY + 1 }
-      runners.push(await start(own, outbound, config.WEBHOOK_CONCURRENCY, ''))
+    // One connection for LISTEN, and one per slot at most (opened as needed, closed when idle).
+    const own = { connectionString: config.DATABASE_URL, maxPoolSize: config.WEBHOOK_CONCURRENCY + 1 }
+    // Started together: each start checks the queue's schema, and boot has a time limit.
+    const started = await Promise.allSettled([
+      start({ pgPool }, general, config.WORKER_CONCURRENCY, opts.crontab ?? defaultCrontab),
+      ...Object.keys(outbound).length > 0 ? [start(own, outbound, config.WEBHOOK_CONCURRENCY, '')] : []
+    ])
+    for (const outcome of started) if (outcome.status === 'fulfilled') runners.push(outcome.value)
+    const failed = started.find((outcome) => outcome.status === 'rejected')
+    if (failed !== undefined) {
+      await Promise.all(runners.map((runner) => runner.stop()))
+      throw failed.reason
     }
   }
   fastify.decorate('jobRunner', runners[0] ?? null)
