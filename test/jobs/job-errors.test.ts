@@ -4,10 +4,9 @@
 // stream and the webhook alike, with the detail in the log under the job id.
 import { test } from 'tap'
 import { MongoNetworkError } from 'mongodb'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { testContext } from '../helper.ts'
 import { signup } from '../support/session.ts'
-import { exportJob, waitForJob } from '../support/jobs.ts'
+import { exportJob, until, waitForJob } from '../support/jobs.ts'
 import { httpsReceiver } from '../support/https-receiver.ts'
 import { codedError } from '../../plugins/app/error-handler.ts'
 
@@ -47,15 +46,11 @@ test('a failed job shows our coded errors as they are, and nothing of a driver\'
       const done = JSON.parse(/event: done\ndata: (.*)\n/.exec(events)![1]!)
       t.same(done.error, shown, 'the event stream')
 
-      const deadline = Date.now() + 60_000
-      let delivered: { data: { job: { id: string, error: unknown } } } | undefined
-      while (delivered === undefined && Date.now() < deadline) {
-        delivered = receiver.received.map((body) => JSON.parse(body)).find((event) => event.data.job.id === job.id)
-        if (delivered === undefined) await sleep(100)
-      }
-      t.same(delivered?.data.job.error, shown, 'the webhook')
+      const delivered = () => receiver.received.map((body) => JSON.parse(body) as { data: { job: { id: string, error: unknown } } }).find((event) => event.data.job.id === job.id)
+      await until(() => delivered() !== undefined, 'the webhook arrives')
+      t.same(delivered()!.data.job.error, shown, 'the webhook')
 
-      t.notOk([JSON.stringify(job), events, JSON.stringify(delivered)].some((text) => text.includes(INTERNAL)), 'no internal address reaches the client')
+      t.notOk([JSON.stringify(job), events, JSON.stringify(delivered())].some((text) => text.includes(INTERNAL)), 'no internal address reaches the client')
       if (shown === GENERIC) {
         const logged = lines.map((line) => JSON.parse(line)).find((entry) => entry.jobId === job.id)
         t.match(logged, { msg: 'job attempt failed', err: { message: new RegExp(INTERNAL.replaceAll('.', '\\.')) } }, 'the detail is in the log, under the job id')

@@ -4,22 +4,14 @@
 // deliveries run in slots of their own, so exports queued meanwhile finish.
 // The receivers are real local HTTPS servers.
 import { test } from 'tap'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type http from 'node:http'
 import { testContext } from '../helper.ts'
 import { signup, type Caller } from '../support/session.ts'
-import { exportJob, waitForJob } from '../support/jobs.ts'
+import { exportJob, until, waitForJob } from '../support/jobs.ts'
 import { httpsReceiver } from '../support/https-receiver.ts'
 
 const DEADLINE_MS = 15_000
 
-async function until (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!await condition()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
-    await sleep(100)
-  }
-}
 
 /** Headers at once, then a byte every 200 ms, never the end. */
 function drip (response: http.ServerResponse): void {

@@ -7,7 +7,7 @@ import { ObjectId } from 'mongodb'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { testContext, type App } from '../../helper.ts'
 import { signup, staff, type Caller } from '../../support/session.ts'
-import { exportJob } from '../../support/jobs.ts'
+import { exportJob, until } from '../../support/jobs.ts'
 
 interface StreamEvent { event: string, id: number, job: { status: string, processed: number } }
 
@@ -55,13 +55,6 @@ async function openStream (t: Test, base: string, caller: Caller, jobId: string)
   return { status: 200, headers: response.headers, body: null, events, ended, close: () => abort.abort() }
 }
 
-async function until (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!await condition()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
-    await sleep(50)
-  }
-}
 
 test('a user and a process hold a bounded number of streams', async (t) => {
   const context = await testContext(t)

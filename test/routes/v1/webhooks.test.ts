@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { build, testContext } from '../../helper.ts'
 import { signup, staff } from '../../support/session.ts'
-import { exportJob, waitForJob } from '../../support/jobs.ts'
+import { exportJob, until, waitForJob } from '../../support/jobs.ts'
 import { isPublicAddress } from '../../../plugins/app/webhooks/address-guard.ts'
 
 interface Received { headers: http.IncomingHttpHeaders, body: string }
@@ -36,13 +36,6 @@ function signatures (header: string): { t: number, v1: string[] } {
 
 const sign = (secret: string, timestamp: number, body: string) => createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')
 
-async function until (condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await sleep(50)
-  }
-}
 
 test('webhook URLs must be https on public addresses', async (t) => {
   const app = await build(t)
@@ -86,7 +79,7 @@ test('webhooks are signed, retried, and delivered once per job and event', async
 
   const job = await waitForJob(owner, (await exportJob(owner, { resource: 'units', format: 'csv' })).id)
   t.equal(job.status, 'succeeded')
-  await until(() => hook.received.length >= 2)
+  await until(() => hook.received.length >= 2, 'the retried delivery arrives')
   const [refused, accepted] = hook.received as [Received, Received]
   t.equal(refused.headers['haven-webhook-id'], accepted.headers['haven-webhook-id'], 'the retry is the same event')
   const event = JSON.parse(accepted.body)
@@ -111,7 +104,7 @@ test('webhooks are signed, retried, and delivered once per job and event', async
     t.not(rotated.secret, secret)
     t.type(rotated.previousSecretExpiresAt, 'string')
     const second = await waitForJob(owner, (await exportJob(owner, { resource: 'tenants', format: 'csv' })).id)
-    await until(() => hook.received.length >= 3)
+    await until(() => hook.received.length >= 3, 'the delivery after the rotation arrives')
     const delivery = hook.received[2]!
     t.equal(JSON.parse(delivery.body).data.job.id, second.id)
     const { t: at, v1: both } = signatures(String(delivery.headers['haven-signature']))
