@@ -1,4 +1,5 @@
-// The job queue (graphile-worker on the shared PostgreSQL pool).
+// The job queue (graphile-worker on the shared PostgreSQL pool; webhook deliveries
+// run in a runner, and a small pool, of their own).
 // Every role can enqueue through `fastify.jobs`; the `worker` and `all` roles also
 // run the tasks listed in jobs/ and the crontab. On close the runners stop
 // gracefully: running jobs finish (or are released), so no job stays locked by
