@@ -118,6 +118,8 @@ export const ConfigSchema = Type.Object({
   // --- background jobs, exports, imports, notifications (issue 10) ---
   JOB_POLL_RETRY_AFTER_S: Type.Integer({ minimum: 1, default: 2, description: 'Retry-After of GET /v1/jobs/:id while a job is unfinished' }),
   JOB_EVENTS_HEARTBEAT_MS: Milliseconds(15_000, 'keep-alive comment interval of job event streams'),
+  JOB_EVENTS_MAX_PER_USER: Type.Integer({ minimum: 1, maximum: 1_000, default: 10, description: 'job event streams one user may hold open on one API process' }),
+  JOB_EVENTS_MAX_PER_PROCESS: Type.Integer({ minimum: 1, maximum: 100_000, default: 1_000, description: 'job event streams one API process holds open at most' }),
   JOB_PROGRESS_INTERVAL_MS: Milliseconds(1_000, 'a running job writes its progress at most this often'),
   JOB_FILE_RETENTION_HOURS: Type.Integer({ minimum: 1, default: 168, description: 'export files and import reports are deleted (job expired) after this' }),
   DOWNLOAD_LINK_TTL_S: Type.Integer({ minimum: 60, default: 900, description: 'signed download links stay valid between half of this and this' }),
@@ -129,7 +131,8 @@ export const ConfigSchema = Type.Object({
   EXPORT_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10, description: 'export and import creations per user per EXPORT_RATE_LIMIT_WINDOW_MS' }),
   EXPORT_RATE_LIMIT_WINDOW_MS: Milliseconds(60_000, 'export creation rate-limit window'),
   IMPORT_MAX_BYTES: Type.Integer({ minimum: 1_024, default: 10_485_760, description: 'largest CSV file POST /v1/imports accepts' }),
-  WEBHOOK_TIMEOUT_MS: Milliseconds(10_000, 'time limit of one webhook delivery'),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'deadline of one webhook delivery attempt: resolving, connecting, sending and the whole answer together' }),
+  WEBHOOK_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 32, default: 4, description: 'webhook deliveries at once per worker process, in slots of their own beside WORKER_CONCURRENCY (and PostgreSQL connections of their own, one more than this at most)' }),
   WEBHOOK_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 25, default: 10, description: 'delivery attempts of one webhook event' }),
   WEBHOOK_ALLOW_PRIVATE_URLS: Type.Boolean({ default: false, description: 'development and tests only: webhook URLs may be http:// and point at loopback, link-local or private addresses' }),
   WORKER_HEARTBEAT_INTERVAL_MS: Milliseconds(10_000, 'how often a worker process records that it is alive'),

@@ -100,6 +100,15 @@ function isOurCode (code: unknown): code is string {
   return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) && !code.startsWith('FST_')
 }
 
+/**
+ * An error of ours (codedError: a status and a code, worded for the client), as opposed to a
+ * driver's or the runtime's, whose code (ECONNREFUSED) and message (an internal address) are not.
+ */
+export function isCodedError (err: unknown): err is CodedError {
+  const { statusCode, code } = err as { statusCode?: unknown, code?: unknown }
+  return err instanceof Error && typeof statusCode === 'number' && isOurCode(code)
+}
+
 function validationBody (error: FastifyError, request: FastifyRequest): ErrorResponse {
   const context = error.validationContext ?? 'request'
   return {

@@ -1,4 +1,4 @@
-// Helpers for tests of background jobs: poll a job until a condition holds
+// Helpers for tests of background jobs: poll a job (or anything) until a condition holds
 // (generous deadlines: the machine is busy), read its file back, and seed many
 // rows quickly (documents shaped exactly as the repositories write them).
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -34,6 +34,15 @@ export async function waitForJob (caller: Caller, id: string, until: (job: JobBo
     await sleep(50)
   }
   throw new Error(`job ${id} did not reach the expected state within ${timeoutMs} ms; last: ${JSON.stringify(last)}`)
+}
+
+/** Polls until the condition holds (every 50 ms, up to a generous bound for a busy machine). */
+export async function until (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!await condition()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
+    await sleep(50)
+  }
 }
 
 export async function exportJob (caller: Caller, body: Record<string, unknown>): Promise<JobBody> {

@@ -17,7 +17,7 @@ import { UNFINISHED, type JobRecord } from '../../../plugins/app/job-store/recor
 const TAGS = ['jobs']
 
 const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { jobStore, jobFiles, jobEvents, config } = fastify
+  const { jobStore, jobFiles, jobFeed, jobStreamSlots, config } = fastify
 
   const seesAll = (request: FastifyRequest) => hasRole(request.auth.role, 'admin')
 
@@ -84,42 +84,59 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: TAGS,
       summary: 'Server-sent events: the job\'s state on every change, until it finishes',
       description: 'Each event (progress, then one done) carries the job as the status route answers it; its id is the job\'s version. ' +
-        'Reconnect with Last-Event-ID: only a newer state is sent. A comment line keeps idle streams open.',
+        'Reconnect with Last-Event-ID: only a newer state is sent. A comment line keeps idle streams open. ' +
+        'A user may hold JOB_EVENTS_MAX_PER_USER streams open (429 STREAM_LIMIT with Retry-After past them; poll the status instead).',
       params: IdParams,
       headers: JobEventsHeaders,
       produces: ['text/event-stream'],
-      response: { 200: Type.Unsafe({ description: 'text/event-stream: events "progress" and "done", each a job as GET /v1/jobs/:id answers it' }), ...errors(400, 401, 404) }
+      response: { 200: Type.Unsafe({ description: 'text/event-stream: events "progress" and "done", each a job as GET /v1/jobs/:id answers it' }), ...errors(400, 401, 404, 429) }
     }
   }, async (request, reply) => {
-    const first = await visibleJob(request, request.params.id)
+    // The slot first: a refused stream costs no read.
+    const release = jobStreamSlots.take(request.auth.userId.toHexString())
+    if (release === null) {
+      throw Object.assign(codedError(429, 'STREAM_LIMIT', 'Too many job event streams are open; close one, or poll GET /v1/jobs/:id meanwhile'), {
+        headers: { 'retry-after': String(config.JOB_POLL_RETRY_AFTER_S) }
+      })
+    }
+    whenClosed(reply, release)
+    let first: JobRecord
+    try {
+      first = await visibleJob(request, request.params.id)
+    } catch (err) {
+      release()
+      throw err
+    }
     const lastSeen = Number(request.headers['last-event-id'] ?? 0)
     await stream(request, reply, first, lastSeen)
   })
 
-  /** Sends each state newer than the last one sent, re-reading the row on every announcement, in order. */
+  /** Runs `done` when the stream closes, or now if the client has gone already (its close has passed). */
+  function whenClosed (reply: FastifyReply, done: () => void): void {
+    reply.sse.onClose(done)
+    if (!reply.sse.isConnected) done()
+  }
+
+  /** Sends each state newer than the last one sent, in order, from the process's one read per change (jobFeed). */
   async function stream (request: FastifyRequest, reply: FastifyReply, first: JobRecord, lastSeen: number): Promise<void> {
     let sent = lastSeen
-    let reading = Promise.resolve()
-    let unsubscribe = () => {}
+    let sending = Promise.resolve()
+    let unwatch = () => {}
     const send = async (job: JobRecord) => {
       if (job.version > sent && reply.sse.isConnected) {
         sent = job.version
         await reply.sse.send({ id: String(job.version), event: unfinished(job) ? 'progress' : 'done', data: present(job) })
       }
       if (!unfinished(job)) {
-        unsubscribe()
+        unwatch()
         reply.sse.close()
       }
     }
-    const reread = () => {
-      reading = reading.then(async () => {
-        const job = await jobStore.get(request.auth.agencyId, first.id)
-        if (job !== null) await send(job)
-      }).catch((err: unknown) => request.log.warn({ err }, 'job events: could not read the job'))
-    }
     reply.sse.keepAlive()
-    unsubscribe = jobEvents.subscribe(first.id, reread)
-    reply.sse.onClose(() => unsubscribe())
+    unwatch = jobFeed.watch(first.agencyId, first.id, (job) => {
+      sending = sending.then(() => send(job)).catch((err: unknown) => request.log.warn({ err }, 'job events: could not send'))
+    })
+    whenClosed(reply, () => unwatch())
     await send(first)
   }
 
