@@ -129,6 +129,7 @@ export const ConfigSchema = Type.Object({
   EXPORT_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10, description: 'export and import creations per user per EXPORT_RATE_LIMIT_WINDOW_MS' }),
   EXPORT_RATE_LIMIT_WINDOW_MS: Milliseconds(60_000, 'export creation rate-limit window'),
   IMPORT_MAX_BYTES: Type.Integer({ minimum: 1_024, default: 10_485_760, description: 'largest CSV file POST /v1/imports accepts' }),
+  IMPORT_MAX_ROWS: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 100_000, description: 'data rows a CSV file of POST /v1/imports may hold; a file with more answers 400 TOO_MANY_ROWS' }),
   WEBHOOK_TIMEOUT_MS: Milliseconds(10_000, 'time limit of one webhook delivery'),
   WEBHOOK_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 25, default: 10, description: 'delivery attempts of one webhook event' }),
   WEBHOOK_ALLOW_PRIVATE_URLS: Type.Boolean({ default: false, description: 'development and tests only: webhook URLs may be http:// and point at loopback, link-local or private addresses' }),
