@@ -18,6 +18,7 @@ import type { JobControl, Outcome } from '../job-store/tracked-task.ts'
 import type { JobRecord } from '../job-store/records.ts'
 import { bodyOf, IMPORTS, type Body, type ImportResource } from './resources.ts'
 import { CONTENT_TYPES } from '../exports/writers.ts'
+import { neutralise } from '../exports/columns.ts'
 import { boundedParser, rowsOf, type CsvBounds } from './bounded-parser.ts'
 
 export interface ImportParams extends Record<string, unknown> {
@@ -136,7 +137,8 @@ export default fp(async function importService (fastify) {
         reportRows = stringify({ header: true, columns: ['line', 'reasons', ...header] })
         reportDone = pipeline(reportRows, report)
       }
-      if (!reportRows.write([line, reasons.join('; '), ...cells])) await once(reportRows, 'drain')
+      // The admin opens the report in a spreadsheet: a refused cell must not run there as a formula.
+      if (!reportRows.write([line, neutralise(reasons.join('; ')), ...cells.map(neutralise)])) await once(reportRows, 'drain')
     }
 
     let batch: Array<{ line: number, cells: string[], body: Body }> = []

@@ -69,6 +69,17 @@ test('imports', async (t) => {
     t.equal((await other.get('/v1/properties')).json().items.length, 0, 'another agency sees none of them')
   })
 
+  await t.test('the rejected-rows report neutralises cells a spreadsheet would run as a formula', async (t) => {
+    const csv = [
+      'name,kind,address.line1,address.city,address.postalCode,address.country,notes',
+      '"=HYPERLINK(""https://evil.example"",""open"")",castle,+1 Road,-City,@PC,GB,"\tcmd"'
+    ].join('\n')
+    const job = await runImport(owner, 'properties', csv)
+    t.match(job.result, { rows: 1, rejected: 1 })
+    const [, row] = csvRows((await owner.get(`/v1/jobs/${job.id}/download`)).rawPayload)
+    t.same(row!.slice(2), ['\'=HYPERLINK("https://evil.example","open")', 'castle', '\'+1 Road', '\'-City', '\'@PC', 'GB', '\'\tcmd'])
+  })
+
   await t.test('the same file again creates nothing', async (t) => {
     const job = await runImport(owner, 'properties', PROPERTIES)
     t.match(job.result, { rows: 7, created: 0, existing: 4, rejected: 3 })
