@@ -131,6 +131,7 @@ export const ConfigSchema = Type.Object({
   EXPORT_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10, description: 'export and import creations per user per EXPORT_RATE_LIMIT_WINDOW_MS' }),
   EXPORT_RATE_LIMIT_WINDOW_MS: Milliseconds(60_000, 'export creation rate-limit window'),
   IMPORT_MAX_BYTES: Type.Integer({ minimum: 1_024, default: 10_485_760, description: 'largest CSV file POST /v1/imports accepts' }),
+  IMPORT_MAX_ROWS: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 100_000, description: 'data rows a CSV file of POST /v1/imports may hold; a file with more answers 400 TOO_MANY_ROWS' }),
   WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'deadline of one webhook delivery attempt: resolving, connecting, sending and the whole answer together' }),
   WEBHOOK_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 32, default: 4, description: 'webhook deliveries at once per worker process, in slots of their own beside WORKER_CONCURRENCY (and PostgreSQL connections of their own, one more than this at most)' }),
   WEBHOOK_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 25, default: 10, description: 'delivery attempts of one webhook event' }),
@@ -154,12 +155,18 @@ export class ConfigError extends Error {
 
 interface AjvError { instancePath: string, message?: string, params: Record<string, unknown> }
 
+// Start-up errors reach the logs: they never show the value of a secret, nor of a URL (a database
+// or Redis URL may carry a user and password). The variable's name and the rule say what to fix.
+const MAY_HOLD_CREDENTIALS = /SECRET|TOKEN|PASSWORD|_KEY$|_URL$/
+
 // env-schema's message lists every error in one blob; operators need the variable's name first.
 function describe (error: AjvError, env: Record<string, unknown>): string {
-  const name = error.params.missingProperty ?? error.instancePath.replace(/^\//, '')
-  const value = env[String(name)]
-  const got = value === undefined ? 'it is not set' : `got ${JSON.stringify(value)}`
-  return `Invalid configuration: ${String(name)} ${error.message ?? 'is invalid'} (${got})`
+  const name = String(error.params.missingProperty ?? error.instancePath.replace(/^\//, ''))
+  const value = env[name]
+  const got = value === undefined
+    ? 'it is not set'
+    : MAY_HOLD_CREDENTIALS.test(name) ? 'the value is not shown: it may hold a credential' : `got ${JSON.stringify(value)}`
+  return `Invalid configuration: ${name} ${error.message ?? 'is invalid'} (${got})`
 }
 
 // proxy-addr's names for address ranges, accepted in a TRUST_PROXY list.
@@ -229,10 +236,11 @@ export type RedisTarget = { mode: 'standalone', url: string } | RedisClusterTarg
 const CLUSTER_URL = /^(rediss?):\/\/(?:([^@/?#]*)@)?([^/?#@]+)(?:\/0?)?$/
 const NODE = /^(?:\[([0-9a-f:.]+)\]|([^\s:/?#@[\],]+))(?::(\d{1,5}))?$/i
 
-function redisNode (text: string, variable: string): RedisNode {
+/** `shownAs`: how an error names the entry (a part of REDIS_URL is not shown, like the rest of it). */
+function redisNode (text: string, variable: string, shownAs = `"${text}"`): RedisNode {
   const match = NODE.exec(text.trim())
   const port = Number(match?.[3] ?? 6379)
-  if (match === null || port < 1 || port > 65535) throw new ConfigError(`Invalid configuration: ${variable}: "${text}" is not host:port`)
+  if (match === null || port < 1 || port > 65535) throw new ConfigError(`Invalid configuration: ${variable}: ${shownAs} is not host:port`)
   return { host: match[1] ?? match[2]!, port }
 }
 
@@ -263,7 +271,7 @@ export function redisTarget (config: Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER' 
   }
   return {
     mode: 'cluster',
-    nodes: hosts.split(',').map((host) => redisNode(host, 'REDIS_URL')),
+    nodes: hosts.split(',').map((host, index) => redisNode(host, 'REDIS_URL', `seed node ${index + 1}`)),
     ...(user !== '' ? { username: decodeURIComponent(user) } : {}),
     ...(secret.length > 0 ? { password: decodeURIComponent(secret.join(':')) } : {}),
     tls: scheme === 'rediss',

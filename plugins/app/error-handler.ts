@@ -46,6 +46,8 @@ const CODE_BY_FASTIFY_CODE: Record<string, string> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_PROTO_VIOLATION: 'INVALID_MULTIPART',
+  FST_MP_PREMATURE_CLOSE: 'INVALID_MULTIPART',
   FST_UNDER_PRESSURE: 'OVERLOADED',
   FST_JWT_NO_AUTHORIZATION_IN_HEADER: 'UNAUTHORIZED',
   FST_JWT_AUTHORIZATION_TOKEN_EXPIRED: 'TOKEN_EXPIRED',
@@ -96,6 +98,15 @@ function isUnavailable (error: FastifyError): boolean {
     /Connection terminated/i.test(error.message)
 }
 
+// busboy (under @fastify/multipart) reports a malformed multipart body with plain Errors, told
+// apart only by their messages (as @fastify/multipart itself tells them): a body or part that ends
+// before its closing boundary, no boundary, a boundary longer than its search takes.
+const MALFORMED_MULTIPART = /^(Unexpected end of multipart data|(Part|Preamble) terminated early due to unexpected end of multipart data|Multipart: Boundary not found|The needle cannot have a length bigger than \d+\.)$/
+
+function isMalformedMultipart (error: FastifyError): boolean {
+  return error.statusCode === undefined && error.code === undefined && MALFORMED_MULTIPART.test(error.message)
+}
+
 function isOurCode (code: unknown): code is string {
   return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) && !code.startsWith('FST_')
 }
@@ -128,6 +139,9 @@ function validationBody (error: FastifyError, request: FastifyRequest): ErrorRes
 
 export function errorBody (error: FastifyError, request: FastifyRequest, reply: FastifyReply): ErrorResponse {
   if (error.validation !== undefined) return validationBody(error, request)
+  if (isMalformedMultipart(error)) {
+    return { statusCode: 400, code: 'INVALID_MULTIPART', error: 'Bad Request', message: `The multipart body is malformed: ${error.message}`, requestId: request.id }
+  }
 
   let statusCode = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500
   if (statusCode >= 500 && isUnavailable(error)) {

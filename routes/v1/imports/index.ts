@@ -10,6 +10,7 @@ import { ImportQuery } from '../../../schemas/import.ts'
 import { Job } from '../../../schemas/job.ts'
 import { codedError } from '../../../plugins/app/error-handler.ts'
 import { presentJob } from '../../../plugins/app/job-store/present.ts'
+import { MAX_ROW_CHARS, SPARE_FIELDS } from '../../../plugins/app/imports/bounded-parser.ts'
 
 const imports: FastifyPluginAsyncTypebox = async (fastify) => {
   const { config } = fastify
@@ -24,7 +25,10 @@ const imports: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'multipart/form-data with one file part. The header names the create route\'s fields (address.city and the like for nested ones); ' +
         'each row is checked like a create request; rejected rows, with their reasons, are the job\'s downloadable file. ' +
         'Natural keys make a second run add nothing: properties by name and postal code, units by label in their property, ' +
-        'tenants by first and last name, email, phone and date of birth.',
+        'tenants by first and last name, email, phone and date of birth. ' +
+        'A file holds at most the deployment\'s IMPORT_MAX_BYTES (else 413) and IMPORT_MAX_ROWS rows, ' +
+        `a row at most the header's columns plus ${SPARE_FIELDS} and ${MAX_ROW_CHARS} characters: ` +
+        'past them the upload answers 400 (TOO_MANY_ROWS, TOO_MANY_FIELDS, ROW_TOO_LARGE) naming the line, and nothing is queued.',
       querystring: ImportQuery,
       consumes: ['multipart/form-data'],
       // Documents the form; the multipart parser, not the validator, reads it (the validator sees no body).
