@@ -14,12 +14,12 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async function jobStore (fastify) {
+export default fp<{ offline?: boolean }>(async function jobStore (fastify, opts) {
   const pool = fastify.pg.pool
   fastify.decorate('jobStore', new JobStore(pool, { retentionHours: fastify.config.JOB_FILE_RETENTION_HOURS, webhookAttempts: fastify.config.WEBHOOK_MAX_ATTEMPTS }))
   fastify.decorate('notifications', new NotificationStore(pool))
   const events = new JobEvents(fastify.config.DATABASE_URL, fastify.log)
-  await events.start()
+  if (opts.offline !== true) await events.start()
   fastify.decorate('jobEvents', events)
   fastify.addHook('onClose', () => events.close())
 }, { name: 'job-store', dependencies: ['postgres'] })
