@@ -14,6 +14,7 @@ const charges: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/', {
     schema: {
+      operationId: 'listCharges',
       tags: ['charges'],
       summary: 'List charges, by keyset page',
       description: 'Filters: leaseId, status, leaseId+status, status+overdue. Sorts: dueDate, createdAt (prefix - for descending).',
@@ -30,7 +31,7 @@ const charges: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
-    schema: { tags: ['charges'], summary: 'One charge', params: IdParams, response: { 200: Charge, ...errors(400, 401, 404) } }
+    schema: { operationId: 'getCharge', tags: ['charges'], summary: 'One charge', params: IdParams, response: { 200: Charge, ...errors(400, 401, 404) } }
   }, async (request) => {
     const charge = await repos.charges.findById(request.auth.agencyId, new ObjectId(request.params.id))
     if (charge === null) throw fastify.httpErrors.notFound('No such charge')
@@ -39,6 +40,7 @@ const charges: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/', {
     schema: {
+      operationId: 'createCharge',
       tags: ['charges'],
       summary: 'Raise a one-off charge on a lease (manager); existing credit settles it at once',
       body: ChargeCreate,
@@ -52,15 +54,16 @@ const charges: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.patch('/:id', {
-    schema: { tags: ['charges'], summary: 'Change a charge\'s description (manager)', params: IdParams, body: ChargePatch, response: { 200: Charge, ...errors(400, 401, 403, 404) } }
+    schema: { operationId: 'updateCharge', tags: ['charges'], summary: 'Change a charge\'s description (manager)', params: IdParams, body: ChargePatch, response: { 200: Charge, ...errors(400, 401, 403, 404, 409) } }
   }, async (request) => presentCharge(await money.describeCharge(request.auth.agencyId, new ObjectId(request.params.id), request.body.description)))
 
   fastify.delete('/:id', {
     schema: {
+      operationId: 'voidCharge',
       tags: ['charges'],
       summary: 'Void a charge (manager); payments it held settle the next open charges or become credit',
       params: IdParams,
-      response: { 200: Charge, ...errors(400, 401, 403, 404) }
+      response: { 200: Charge, ...errors(400, 401, 403, 404, 409) }
     }
   }, async (request) => presentCharge(await money.voidCharge(request.auth.agencyId, new ObjectId(request.params.id))))
 }

@@ -14,6 +14,7 @@ const exportsRoute: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/', {
     config: { minRole: 'viewer', rateLimit: { max: config.EXPORT_RATE_LIMIT_MAX, timeWindow: config.EXPORT_RATE_LIMIT_WINDOW_MS } },
     schema: {
+      operationId: 'createExport',
       tags: ['exports'],
       summary: 'Export a resource or a report (CSV or XLSX); answers 202 with the job to poll',
       description: 'resource: properties, units, tenants, leases, charges, payments, maintenance-requests (the list route\'s rows for the same filters and sort), ' +

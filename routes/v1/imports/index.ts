@@ -19,6 +19,7 @@ const imports: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/', {
     config: { rateLimit: { max: config.EXPORT_RATE_LIMIT_MAX, timeWindow: config.EXPORT_RATE_LIMIT_WINDOW_MS } },
     schema: {
+      operationId: 'createImport',
       tags: ['imports'],
       summary: 'Import properties, units or tenants from a CSV file (manager); answers 202 with the job',
       description: 'multipart/form-data with one file part. The header names the create route\'s fields (address.city and the like for nested ones); ' +

@@ -16,6 +16,7 @@ const leases: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/', {
     schema: {
+      operationId: 'listLeases',
       tags: ['leases'],
       summary: 'List leases, by keyset page',
       description: 'Filters: status, unitId, propertyId, tenantId, status+propertyId. Sorts: startDate, endDate, createdAt (prefix - for descending).',
@@ -32,7 +33,7 @@ const leases: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
-    schema: { tags: ['leases'], summary: 'One lease', params: IdParams, response: { 200: Lease, ...errors(400, 401, 404) } }
+    schema: { operationId: 'getLease', tags: ['leases'], summary: 'One lease', params: IdParams, response: { 200: Lease, ...errors(400, 401, 404) } }
   }, async (request) => {
     const { lease } = await leaseLifecycle.ref(request.auth.agencyId, new ObjectId(request.params.id))
     return presentLease(lease)
@@ -40,6 +41,7 @@ const leases: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/', {
     schema: {
+      operationId: 'createLease',
       tags: ['leases'],
       summary: 'Create a lease (manager): a draft, or active at once with activate: true',
       body: LeaseCreate,
@@ -65,6 +67,7 @@ const leases: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.patch('/:id', {
     schema: {
+      operationId: 'updateLease',
       tags: ['leases'],
       summary: 'Change a lease (manager); startDate, deposit and dueDay only while it is a draft',
       params: IdParams,
@@ -82,6 +85,7 @@ const leases: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.delete('/:id', {
     schema: {
+      operationId: 'cancelLease',
       tags: ['leases'],
       summary: 'Cancel a draft lease (manager); an active lease is terminated instead',
       params: IdParams,
@@ -91,6 +95,7 @@ const leases: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/:id/activation', {
     schema: {
+      operationId: 'activateLease',
       tags: ['leases'],
       summary: 'Activate a draft lease (manager): claims the unit, schedules rent, raises the deposit',
       params: IdParams,
@@ -100,6 +105,7 @@ const leases: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/:id/termination', {
     schema: {
+      operationId: 'terminateLease',
       tags: ['leases'],
       summary: 'Terminate an active lease (manager) on a date (default today): frees the unit, stops rent',
       params: IdParams,
@@ -113,6 +119,7 @@ const leases: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/:id/balance', {
     schema: {
+      operationId: 'getLeaseBalance',
       tags: ['leases'],
       summary: 'What the lease owes: totals, credit and aging buckets',
       params: IdParams,

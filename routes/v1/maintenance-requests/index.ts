@@ -45,6 +45,7 @@ const maintenanceRequests: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/', {
     schema: {
+      operationId: 'listMaintenanceRequests',
       tags: TAGS,
       summary: 'List maintenance requests (current by default), by keyset page',
       description: 'Filters: archived, status, priority, propertyId, assigneeId (one at a time, or status with priority). Sorts: reportedAt, priority (urgent first), updatedAt (prefix - for descending). updatedSince lists changes oldest first, archived included.',
@@ -62,7 +63,7 @@ const maintenanceRequests: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
-    schema: { tags: TAGS, summary: 'One maintenance request', params: IdParams, response: { 200: MaintenanceRequest, ...errors(400, 401, 404) } }
+    schema: { operationId: 'getMaintenanceRequest', tags: TAGS, summary: 'One maintenance request', params: IdParams, response: { 200: MaintenanceRequest, ...errors(400, 401, 404) } }
   }, async (request) => {
     const record = await repo.findById(request.auth.agencyId, new ObjectId(request.params.id))
     if (record === null) throw notFound()
@@ -71,6 +72,7 @@ const maintenanceRequests: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/', {
     schema: {
+      operationId: 'createMaintenanceRequest',
       tags: TAGS,
       summary: 'Report a maintenance request (manager)',
       description: 'propertyId: a current property; unitId: a current unit of it; tenantId: a tenant of the agency; assigneeId: an active user with the manager role or higher (else 409 ASSIGNEE_NOT_ELIGIBLE). reportedAt defaults to now and may not be in the future.',
@@ -108,6 +110,7 @@ const maintenanceRequests: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.patch('/:id', {
     schema: {
+      operationId: 'updateMaintenanceRequest',
       tags: TAGS,
       summary: 'Change a maintenance request (manager); its property and reportedAt are fixed',
       description: 'Moving to resolved stamps resolvedAt (kept if it was already resolved); any other status clears it. null removes the unit, tenant or assignee.',
@@ -139,7 +142,7 @@ const maintenanceRequests: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/:id', {
-    schema: { tags: TAGS, summary: 'Archive a maintenance request (manager); it stays readable', params: IdParams, response: { 200: MaintenanceRequest, ...errors(400, 401, 403, 404) } }
+    schema: { operationId: 'archiveMaintenanceRequest', tags: TAGS, summary: 'Archive a maintenance request (manager); it stays readable', params: IdParams, response: { 200: MaintenanceRequest, ...errors(400, 401, 403, 404) } }
   }, async (request) => {
     const record = await repo.archive(request.auth.agencyId, new ObjectId(request.params.id))
     if (record === null) throw notFound()

@@ -16,6 +16,7 @@ const tenants: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/', {
     schema: {
+      operationId: 'listTenants',
       tags: ['tenants'],
       summary: 'List tenants (current by default), by keyset page',
       description: 'Filters: archived, email (exact, any case). Sorts: lastName, createdAt, updatedAt (prefix - for descending). updatedSince lists changes oldest first, archived included.',
@@ -32,7 +33,7 @@ const tenants: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
-    schema: { tags: ['tenants'], summary: 'One tenant', params: IdParams, response: { 200: Tenant, ...errors(400, 401, 404) } }
+    schema: { operationId: 'getTenant', tags: ['tenants'], summary: 'One tenant', params: IdParams, response: { 200: Tenant, ...errors(400, 401, 404) } }
   }, async (request) => {
     const record = await repo.findById(request.auth.agencyId, new ObjectId(request.params.id))
     if (record === null) throw notFound()
@@ -41,6 +42,7 @@ const tenants: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/:id/balance', {
     schema: {
+      operationId: 'getTenantBalance',
       tags: ['tenants'],
       summary: 'What the tenant owes across their leases: totals, credit and aging buckets',
       params: IdParams,
@@ -57,7 +59,7 @@ const tenants: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/', {
-    schema: { tags: ['tenants'], summary: 'Create a tenant (manager)', body: TenantCreate, response: { 201: Tenant, ...errors(400, 401, 403) } }
+    schema: { operationId: 'createTenant', tags: ['tenants'], summary: 'Create a tenant (manager)', body: TenantCreate, response: { 201: Tenant, ...errors(400, 401, 403) } }
   }, async (request, reply) => {
     const { email, ...rest } = request.body
     const record = await repo.create(request.auth.agencyId, new ObjectId(), { ...rest, ...(email !== undefined ? { email: normaliseEmail(email) } : {}) })
@@ -67,6 +69,7 @@ const tenants: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.patch('/:id', {
     schema: {
+      operationId: 'updateTenant',
       tags: ['tenants'],
       summary: 'Change a tenant (manager); null removes email, phone, dateOfBirth or notes',
       params: IdParams,
@@ -82,7 +85,7 @@ const tenants: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/:id', {
-    schema: { tags: ['tenants'], summary: 'Archive a tenant (manager); they stay readable', params: IdParams, response: { 200: Tenant, ...errors(400, 401, 403, 404) } }
+    schema: { operationId: 'archiveTenant', tags: ['tenants'], summary: 'Archive a tenant (manager); they stay readable', params: IdParams, response: { 200: Tenant, ...errors(400, 401, 403, 404) } }
   }, async (request) => {
     const record = await repo.archive(request.auth.agencyId, new ObjectId(request.params.id))
     if (record === null) throw notFound()

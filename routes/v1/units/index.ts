@@ -14,6 +14,7 @@ const units: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/', {
     schema: {
+      operationId: 'listUnits',
       tags: ['units'],
       summary: 'List units (current by default), by keyset page',
       description: 'Filters: archived, propertyId, status (propertyId and status together too). Sorts: label, createdAt, updatedAt, marketRent (prefix - for descending). updatedSince lists changes oldest first, archived included.',
@@ -30,7 +31,7 @@ const units: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
-    schema: { tags: ['units'], summary: 'One unit', params: IdParams, response: { 200: Unit, ...errors(400, 401, 404) } }
+    schema: { operationId: 'getUnit', tags: ['units'], summary: 'One unit', params: IdParams, response: { 200: Unit, ...errors(400, 401, 404) } }
   }, async (request) => {
     const record = await repo.findById(request.auth.agencyId, new ObjectId(request.params.id))
     if (record === null) throw notFound()
@@ -39,6 +40,7 @@ const units: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/', {
     schema: {
+      operationId: 'createUnit',
       tags: ['units'],
       summary: 'Create a unit in a current property (manager)',
       description: 'A label already used in the property answers 409 UNIT_LABEL_TAKEN.',
@@ -57,6 +59,7 @@ const units: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.patch('/:id', {
     schema: {
+      operationId: 'updateUnit',
       tags: ['units'],
       summary: 'Change a unit (manager); its property cannot change',
       params: IdParams,
@@ -70,7 +73,7 @@ const units: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/:id', {
-    schema: { tags: ['units'], summary: 'Archive a unit (manager); it stays readable. A unit with an active lease is not archived', params: IdParams, response: { 200: Unit, ...errors(400, 401, 403, 404, 409) } }
+    schema: { operationId: 'archiveUnit', tags: ['units'], summary: 'Archive a unit (manager); it stays readable. A unit with an active lease is not archived', params: IdParams, response: { 200: Unit, ...errors(400, 401, 403, 404, 409) } }
   }, async (request) => {
     const unitId = new ObjectId(request.params.id)
     if (await fastify.repos.leases.activeOnUnit(request.auth.agencyId, unitId) !== null) {
