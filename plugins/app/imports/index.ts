@@ -6,6 +6,7 @@
 // the good ones; natural keys make a second run a no-op) and keeps a CSV report
 // of the rejected rows with their reasons, downloadable as the job's file.
 import fp from 'fastify-plugin'
+import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -27,7 +28,8 @@ export interface ImportParams extends Record<string, unknown> {
   rows: number
 }
 
-export interface ScannedUpload { uploadId: string, rows: number, header: string[] }
+/** sha256: the file's digest, which an Idempotency-Key's request covers */
+export interface ScannedUpload { uploadId: string, rows: number, header: string[], sha256: string }
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -76,6 +78,7 @@ export default fp(async function importService (fastify) {
     const parser = parse(PARSE_OPTIONS)
     let header: string[] | undefined
     let rows = 0
+    const digest = createHash('sha256')
     const counted = consume(parser, (record) => {
       if (header === undefined) header = checkHeader(resource, record)
       else rows++
@@ -84,6 +87,7 @@ export default fp(async function importService (fastify) {
     // The bytes go to GridFS as they are; a copy goes through the parser beside them.
     const tee = new Transform({
       transform (chunk: Buffer, _encoding, callback) {
+        digest.update(chunk)
         // A parser that failed (bad CSV) reads no more; its error is thrown at the end.
         if (parser.destroyed || parser.write(chunk)) {
           callback(null, chunk)
@@ -117,7 +121,7 @@ export default fp(async function importService (fastify) {
       await fastify.jobFiles.remove(upload.id.toHexString())
       throw codedError(400, 'EMPTY_FILE', 'The file holds a header but no rows')
     }
-    return { uploadId: upload.id.toHexString(), rows, header: header! }
+    return { uploadId: upload.id.toHexString(), rows, header: header!, sha256: digest.digest('hex') }
   }
 
   async function run (job: JobRecord, control: JobControl): Promise<Outcome> {

@@ -2,7 +2,7 @@
 // deposits are raised by the lease; amounts never change (void and re-raise).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
-import { errors, IdParams, Page } from '../../../schemas/common.ts'
+import { errors, IdempotencyHeaders, IdParams, Page } from '../../../schemas/common.ts'
 import { Charge, ChargeCreate, ChargeListQuery, ChargePatch } from '../../../schemas/charge.ts'
 import { presentCharge } from '../../../plugins/app/repositories/charges.ts'
 import { toDate } from '../../../plugins/app/repositories/calendar.ts'
@@ -43,14 +43,18 @@ const charges: FastifyPluginAsyncTypebox = async (fastify) => {
       operationId: 'createCharge',
       tags: ['charges'],
       summary: 'Raise a one-off charge on a lease (manager); existing credit settles it at once',
+      headers: IdempotencyHeaders,
       body: ChargeCreate,
-      response: { 201: Charge, ...errors(400, 401, 403, 404, 409) }
+      response: { 201: Charge, ...errors(400, 401, 403, 404, 409, 422) }
     }
   }, async (request, reply) => {
     const { leaseId, dueDate, ...rest } = request.body
-    const charge = await money.raiseCharge(request.auth.agencyId, new ObjectId(), { ...rest, leaseId: new ObjectId(leaseId), dueDate: toDate(dueDate) })
-    reply.code(201).header('location', `/v1/charges/${charge._id.toHexString()}`)
-    return presentCharge(charge)
+    return await fastify.idempotency.created(request, reply, {
+      scope: 'charges.create',
+      status: 201,
+      create: async (id) => presentCharge(await money.raiseCharge(request.auth.agencyId, id, { ...rest, leaseId: new ObjectId(leaseId), dueDate: toDate(dueDate) })),
+      location: (charge) => `/v1/charges/${charge.id}`
+    })
   })
 
   fastify.patch('/:id', {

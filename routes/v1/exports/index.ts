@@ -3,7 +3,7 @@
 // user asking for the same export while it is queued or running gets that job.
 // Any role may export what it may read; creation has its own, stricter limit.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errors } from '../../../schemas/common.ts'
+import { errors, IdempotencyHeaders } from '../../../schemas/common.ts'
 import { ExportCreate } from '../../../schemas/export.ts'
 import { Job } from '../../../schemas/job.ts'
 import { presentJob } from '../../../plugins/app/job-store/present.ts'
@@ -22,15 +22,20 @@ const exportsRoute: FastifyPluginAsyncTypebox = async (fastify) => {
         'Money columns hold integer minor units, each followed by <name>Formatted in the agency\'s currency. ' +
         'Cells starting with = + - @, tab or CR are prefixed with an apostrophe (CSV injection). ' +
         'Asking again while the same export is unfinished answers the same job. Poll Location; download from the status\'s link.',
+      headers: IdempotencyHeaders,
       body: ExportCreate,
-      response: { 202: Job, ...errors(400, 401, 429) }
+      response: { 202: Job, ...errors(400, 401, 422, 429) }
     }
   }, async (request, reply) => {
     const { agencyId, userId } = request.auth
     const params = fastify.exportService.prepare(agencyId, request.body)
-    const { job } = await fastify.jobStore.create(agencyId, userId, { type: 'export', task: 'run-export', params, maxAttempts: config.EXPORT_MAX_ATTEMPTS, priority: 0 })
-    reply.code(202).header('location', `/v1/jobs/${job.id}`)
-    return presentJob(job, null)
+    return await fastify.idempotency.created(request, reply, {
+      // A user's jobs are their own: so are the keys that make them.
+      scope: `exports.create:${userId.toHexString()}`,
+      status: 202,
+      create: async (id) => presentJob((await fastify.jobStore.create(agencyId, userId, { type: 'export', task: 'run-export', params, maxAttempts: config.EXPORT_MAX_ATTEMPTS, priority: 0 }, id)).job, null),
+      location: (job) => `/v1/jobs/${job.id}`
+    })
   })
 }
 

@@ -2,7 +2,7 @@
 // drafts only), activation, termination, and the lease's balance.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
-import { errors, IdParams, Page } from '../../../schemas/common.ts'
+import { errors, IdempotencyHeaders, IdParams, Page } from '../../../schemas/common.ts'
 import { Lease, LeaseCreate, LeaseListQuery, LeasePatch, LeaseTermination } from '../../../schemas/lease.ts'
 import { presentLease } from '../../../plugins/app/repositories/leases.ts'
 import { toDate } from '../../../plugins/app/repositories/calendar.ts'
@@ -44,13 +44,14 @@ const leases: FastifyPluginAsyncTypebox = async (fastify) => {
       operationId: 'createLease',
       tags: ['leases'],
       summary: 'Create a lease (manager): a draft, or active at once with activate: true',
+      headers: IdempotencyHeaders,
       body: LeaseCreate,
-      response: { 201: Lease, ...errors(400, 401, 403, 404, 409) }
+      response: { 201: Lease, ...errors(400, 401, 403, 404, 409, 422) }
     }
   }, async (request, reply) => {
     const { unitId, tenantIds, startDate, endDate, rent, deposit, dueDay, notes, activate } = request.body
     const start = toDate(startDate)
-    let lease = await leaseLifecycle.create(request.auth, {
+    const input = {
       unitId: new ObjectId(unitId),
       tenantIds: tenantIds.map((id) => new ObjectId(id)),
       startDate: start,
@@ -59,10 +60,17 @@ const leases: FastifyPluginAsyncTypebox = async (fastify) => {
       deposit: deposit ?? 0,
       dueDay: dueDay ?? Math.min(start.getUTCDate(), 28),
       notes
+    }
+    return await fastify.idempotency.created(request, reply, {
+      scope: 'leases.create',
+      status: 201,
+      async create (id) {
+        const lease = await leaseLifecycle.create(request.auth, id, input)
+        // A resumed create may find its lease activated already.
+        return presentLease(activate === true && lease.status === 'draft' ? await leaseLifecycle.activate(request.auth, lease._id) : lease)
+      },
+      location: (lease) => `/v1/leases/${lease.id}`
     })
-    if (activate === true) lease = await leaseLifecycle.activate(request.auth, lease._id)
-    reply.code(201).header('location', `/v1/leases/${lease._id.toHexString()}`)
-    return presentLease(lease)
   })
 
   fastify.patch('/:id', {

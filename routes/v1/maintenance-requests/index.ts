@@ -1,7 +1,7 @@
 // Maintenance requests: list, get, create, update, archive (DELETE keeps the history).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
-import { errors, IdParams, Page } from '../../../schemas/common.ts'
+import { errors, IdempotencyHeaders, IdParams, Page } from '../../../schemas/common.ts'
 import { MaintenanceRequest, MaintenanceRequestCreate, MaintenanceRequestListQuery, MaintenanceRequestPatch } from '../../../schemas/maintenance-request.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
 import { maintenanceEquals, maintenanceSort } from '../../../plugins/app/repositories/list-filters.ts'
@@ -76,8 +76,9 @@ const maintenanceRequests: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: TAGS,
       summary: 'Report a maintenance request (manager)',
       description: 'propertyId: a current property; unitId: a current unit of it; tenantId: a tenant of the agency; assigneeId: an active user with the manager role or higher (else 409 ASSIGNEE_NOT_ELIGIBLE). reportedAt defaults to now and may not be in the future.',
+      headers: IdempotencyHeaders,
       body: MaintenanceRequestCreate,
-      response: { 201: MaintenanceRequest, ...errors(400, 401, 403, 404, 409) }
+      response: { 201: MaintenanceRequest, ...errors(400, 401, 403, 404, 409, 422) }
     }
   }, async (request, reply) => {
     const { agencyId } = request.auth
@@ -88,24 +89,28 @@ const maintenanceRequests: FastifyPluginAsyncTypebox = async (fastify) => {
     const unitId = idOrNull(body.unitId)
     const tenantId = idOrNull(body.tenantId)
     const assigneeId = idOrNull(body.assigneeId)
-    await checkProperty(agencyId, propertyId)
-    if (unitId !== null) await checkUnit(agencyId, propertyId, unitId)
-    if (tenantId !== null) await checkTenant(agencyId, tenantId)
-    if (assigneeId !== null) await checkAssignee(agencyId, assigneeId)
-
-    const record = await repo.create(agencyId, new ObjectId(), {
-      propertyId,
-      unitId,
-      tenantId,
-      title: body.title,
-      description: body.description,
-      priority: body.priority ?? 'normal',
-      status: body.status ?? 'open',
-      assigneeId,
-      reportedAt
+    return await fastify.idempotency.created(request, reply, {
+      scope: 'maintenance-requests.create',
+      status: 201,
+      async create (id) {
+        await checkProperty(agencyId, propertyId)
+        if (unitId !== null) await checkUnit(agencyId, propertyId, unitId)
+        if (tenantId !== null) await checkTenant(agencyId, tenantId)
+        if (assigneeId !== null) await checkAssignee(agencyId, assigneeId)
+        return presentMaintenanceRequest(await repo.create(agencyId, id, {
+          propertyId,
+          unitId,
+          tenantId,
+          title: body.title,
+          description: body.description,
+          priority: body.priority ?? 'normal',
+          status: body.status ?? 'open',
+          assigneeId,
+          reportedAt
+        }))
+      },
+      location: (maintenanceRequest) => `/v1/maintenance-requests/${maintenanceRequest.id}`
     })
-    reply.code(201).header('location', `/v1/maintenance-requests/${record._id.toHexString()}`)
-    return presentMaintenanceRequest(record)
   })
 
   fastify.patch('/:id', {

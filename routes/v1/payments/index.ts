@@ -50,13 +50,13 @@ const payments: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { leaseId, receivedAt, reference, ...rest } = request.body
     const input = { ...rest, leaseId: new ObjectId(leaseId), receivedAt: receivedAt === undefined ? new Date() : new Date(receivedAt), reference: reference ?? null }
-    const result = await idempotency.run(request.auth.agencyId, 'payments.create', request.headers['idempotency-key'], request.body,
-      async (paymentId, prepared) => ({ statusCode: 201, body: presentPayment(await money.recordPayment(prepared, paymentId)) }),
-      () => money.preparePayment(request.auth.agencyId, input))
-    const body = result.body as { id: string }
-    reply.code(result.statusCode as 201).header('location', `/v1/payments/${body.id}`)
-    if (result.replayed) reply.header('idempotent-replayed', 'true')
-    return body
+    return await idempotency.created(request, reply, {
+      scope: 'payments.create',
+      status: 201,
+      prepare: () => money.preparePayment(request.auth.agencyId, input),
+      create: async (paymentId, prepared) => presentPayment(await money.recordPayment(prepared, paymentId)),
+      location: (payment) => `/v1/payments/${payment.id}`
+    })
   })
 
   fastify.patch('/:id', {

@@ -1,7 +1,7 @@
 // Properties: list, get, create, update, archive (DELETE keeps the history).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
-import { errors, IdParams, Page } from '../../../schemas/common.ts'
+import { errors, IdempotencyHeaders, IdParams, Page } from '../../../schemas/common.ts'
 import { Property, PropertyCreate, PropertyListQuery, PropertyPatch } from '../../../schemas/property.ts'
 import { presentProperty } from '../../../plugins/app/repositories/properties.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
@@ -39,12 +39,13 @@ const properties: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/', {
-    schema: { operationId: 'createProperty', tags: ['properties'], summary: 'Create a property (manager)', body: PropertyCreate, response: { 201: Property, ...errors(400, 401, 403) } }
-  }, async (request, reply) => {
-    const record = await repo.create(request.auth.agencyId, new ObjectId(), request.body)
-    reply.code(201).header('location', `/v1/properties/${record._id.toHexString()}`)
-    return presentProperty(record)
-  })
+    schema: { operationId: 'createProperty', tags: ['properties'], summary: 'Create a property (manager)', headers: IdempotencyHeaders, body: PropertyCreate, response: { 201: Property, ...errors(400, 401, 403, 422) } }
+  }, async (request, reply) => fastify.idempotency.created(request, reply, {
+    scope: 'properties.create',
+    status: 201,
+    create: async (id) => presentProperty(await repo.create(request.auth.agencyId, id, request.body)),
+    location: (property) => `/v1/properties/${property.id}`
+  }))
 
   fastify.patch('/:id', {
     schema: { operationId: 'updateProperty', tags: ['properties'], summary: 'Change a property (manager)', params: IdParams, body: PropertyPatch, response: { 200: Property, ...errors(400, 401, 403, 404) } }

@@ -2,7 +2,7 @@
 // history leases refer to). Emails are stored and matched lowercase.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
-import { errors, IdParams, Page } from '../../../schemas/common.ts'
+import { errors, IdempotencyHeaders, IdParams, Page } from '../../../schemas/common.ts'
 import { Tenant, TenantCreate, TenantListQuery, TenantPatch } from '../../../schemas/tenant.ts'
 import { presentTenant } from '../../../plugins/app/repositories/tenants.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
@@ -59,12 +59,15 @@ const tenants: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/', {
-    schema: { operationId: 'createTenant', tags: ['tenants'], summary: 'Create a tenant (manager)', body: TenantCreate, response: { 201: Tenant, ...errors(400, 401, 403) } }
+    schema: { operationId: 'createTenant', tags: ['tenants'], summary: 'Create a tenant (manager)', headers: IdempotencyHeaders, body: TenantCreate, response: { 201: Tenant, ...errors(400, 401, 403, 422) } }
   }, async (request, reply) => {
     const { email, ...rest } = request.body
-    const record = await repo.create(request.auth.agencyId, new ObjectId(), { ...rest, ...(email !== undefined ? { email: normaliseEmail(email) } : {}) })
-    reply.code(201).header('location', `/v1/tenants/${record._id.toHexString()}`)
-    return presentTenant(record)
+    return await fastify.idempotency.created(request, reply, {
+      scope: 'tenants.create',
+      status: 201,
+      create: async (id) => presentTenant(await repo.create(request.auth.agencyId, id, { ...rest, ...(email !== undefined ? { email: normaliseEmail(email) } : {}) })),
+      location: (tenant) => `/v1/tenants/${tenant.id}`
+    })
   })
 
   fastify.patch('/:id', {

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { codedError } from '../../../plugins/app/error-handler.ts'
-import { errors, IdParams, Page } from '../../../schemas/common.ts'
+import { errors, IdempotencyHeaders, IdParams, Page } from '../../../schemas/common.ts'
 import { Unit, UnitCreate, UnitListQuery, UnitPatch } from '../../../schemas/unit.ts'
 import { presentUnit } from '../../../plugins/app/repositories/units.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
@@ -44,17 +44,23 @@ const units: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['units'],
       summary: 'Create a unit in a current property (manager)',
       description: 'A label already used in the property answers 409 UNIT_LABEL_TAKEN.',
+      headers: IdempotencyHeaders,
       body: UnitCreate,
-      response: { 201: Unit, ...errors(400, 401, 403, 404, 409) }
+      response: { 201: Unit, ...errors(400, 401, 403, 404, 409, 422) }
     }
   }, async (request, reply) => {
     const { agencyId } = request.auth
     const propertyId = new ObjectId(request.body.propertyId)
-    const property = await fastify.repos.properties.findById(agencyId, propertyId)
-    if (property === null || property.archived) throw fastify.httpErrors.notFound(`No current property ${request.body.propertyId} in this agency`)
-    const record = await repo.create(agencyId, new ObjectId(), { ...request.body, propertyId })
-    reply.code(201).header('location', `/v1/units/${record._id.toHexString()}`)
-    return presentUnit(record)
+    return await fastify.idempotency.created(request, reply, {
+      scope: 'units.create',
+      status: 201,
+      prepare: () => fastify.repos.properties.findById(agencyId, propertyId),
+      create: async (id, property) => {
+        if (property === null || property.archived) throw fastify.httpErrors.notFound(`No current property ${request.body.propertyId} in this agency`)
+        return presentUnit(await repo.create(agencyId, id, { ...request.body, propertyId }))
+      },
+      location: (unit) => `/v1/units/${unit.id}`
+    })
   })
 
   fastify.patch('/:id', {

@@ -6,7 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { ObjectId } from 'mongodb'
-import { errors, IdParams, Page } from '../../../schemas/common.ts'
+import { errors, IdempotencyHeaders, IdParams, Page } from '../../../schemas/common.ts'
 import { Tokens } from '../../../schemas/auth.ts'
 import { PasswordChange, User, UserCreate, UserListQuery, UserPatch } from '../../../schemas/user.ts'
 import { presentUser } from '../../../plugins/app/repositories/users.ts'
@@ -82,25 +82,31 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['users'],
       summary: 'Add a staff member (admin; only the owner adds admins; nobody adds an owner)',
       description: 'The email is stored lowercase and must not belong to another user of this agency (409 EMAIL_TAKEN); accounts the same email may have at other agencies make no difference.',
+      headers: IdempotencyHeaders,
       body: UserCreate,
-      response: { 201: User, ...errors(400, 401, 403, 409) }
+      response: { 201: User, ...errors(400, 401, 403, 409, 422) }
     }
   }, async (request, reply) => {
     const { email, name, role, password } = request.body
     await authorise(request, null, { role })
-    const now = new Date()
-    const record: UserRecord = {
-      _id: new ObjectId(), agencyId: request.auth.agencyId, email: normaliseEmail(email), name, role, status: 'active',
-      passwordHash: await fastify.passwords.hash(password), sessionVersion: 0, createdAt: now, updatedAt: now
-    }
-    try {
-      await repo.create(record)
-    } catch (err) {
-      if (isDuplicateKey(err)) throw codedError(409, 'EMAIL_TAKEN', 'This agency already has a user with this email')
-      throw err
-    }
-    reply.code(201).header('location', `/v1/users/${record._id.toHexString()}`)
-    return presentUser(record)
+    return await fastify.idempotency.created(request, reply, {
+      scope: 'users.create',
+      status: 201,
+      async create (id) {
+        const now = new Date()
+        const record: UserRecord = {
+          _id: id, agencyId: request.auth.agencyId, email: normaliseEmail(email), name, role, status: 'active',
+          passwordHash: await fastify.passwords.hash(password), sessionVersion: 0, createdAt: now, updatedAt: now
+        }
+        try {
+          return presentUser(await repo.create(record))
+        } catch (err) {
+          if (isDuplicateKey(err)) throw codedError(409, 'EMAIL_TAKEN', 'This agency already has a user with this email')
+          throw err
+        }
+      },
+      location: (user) => `/v1/users/${user.id}`
+    })
   })
 
   fastify.patch('/:id', {
