@@ -4,6 +4,9 @@ import { isIP } from 'node:net'
 import { envSchema } from 'env-schema'
 import { Type, type Static } from 'typebox'
 
+/** The origins npm run dev admits unless CORS_ORIGINS is set: the usual local front-end dev servers (Vite, its preview, webpack and the like). */
+export const DEV_CORS_ORIGINS = ['5173', '4173', '3000', '8080'].flatMap((port) => [`http://localhost:${port}`, `http://127.0.0.1:${port}`]).join(',')
+
 const Milliseconds = (def: number, description: string) =>
   Type.Integer({ minimum: 1, default: def, description })
 
@@ -20,7 +23,7 @@ export const ConfigSchema = Type.Object({
     default: 'false',
     description: 'false, the number of proxies in front of the API, or their addresses (comma-separated IPs or CIDRs)'
   }),
-  CORS_ORIGINS: Type.String({ default: '', description: 'comma-separated allowed origins; empty disables CORS' }),
+  CORS_ORIGINS: Type.String({ default: '', description: 'comma-separated allowed origins; empty disables CORS (npm run dev: DEV_CORS_ORIGINS)' }),
 
   REQUEST_TIMEOUT_MS: Milliseconds(30_000, 'whole-request time limit'),
   CONNECTION_TIMEOUT_MS: Milliseconds(30_000, 'socket inactivity limit'),

@@ -12,6 +12,7 @@ import { crossSlotErrors } from './stack/redis-cluster.ts'
 import { dropLeftoverDatabases, dropTemplate, prepareTemplate } from '../test/support/databases.ts'
 import { countResults } from './tap-summary.ts'
 import { durationsFrom, longestFirst, readDurations } from './test-order.ts'
+import { checkObserved, OBSERVED_DIR_VARIABLE } from '../test/support/observed-responses.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 
@@ -31,12 +32,15 @@ function run (command: string, args: string[], env: NodeJS.ProcessEnv = process.
 
 const summaryFile = path.join(root, '.tap', 'summary.txt')
 await rm(summaryFile, { force: true }) // never report a previous run's line
+// Every answer the tests see, per test process, for the contract check after them.
+const observedDir = path.join(root, '.tap', 'observed')
+await rm(observedDir, { recursive: true, force: true })
 
 // Prometheus, promtool, amtool and Chromium: the operators' tools some tests run for real.
 const [urls] = await Promise.all([stackUp('test'), ensureOpsTools('test')])
 // This run's id names its databases, so runs sharing a server never collide.
 const runId = String(process.pid)
-const env = { ...process.env, ...urls, HAVEN_TEST_RUN: runId }
+const env = { ...process.env, ...urls, HAVEN_TEST_RUN: runId, [OBSERVED_DIR_VARIABLE]: observedDir }
 await dropLeftoverDatabases(urls.DATABASE_URL)
 await prepareTemplate(urls.DATABASE_URL, runId)
 
@@ -71,6 +75,15 @@ await dropTemplate(urls.DATABASE_URL, runId)
 if (process.env.HAVEN_KEEP_STACK !== '1') await stackDown('test')
 
 const counts = countResults(tests.output)
+// One more test: the OpenAPI document describes every answer the tests above observed.
+const contract = await checkObserved(path.join(root, 'openapi.json'), observedDir)
+if (contract.problems.length > 0) {
+  process.stderr.write(`answers the tests observed that openapi.json does not document (${contract.problems.length}):\n${contract.problems.map((problem) => `  ${problem}`).join('\n')}\n`)
+  counts.failed += 1
+} else {
+  process.stdout.write(`ok - openapi.json documents all ${contract.observed} (route, status, code) answers the tests observed\n`)
+  counts.passed += 1
+}
 if (typecheck.code !== 0) counts.failed += 1 // the type check counts as one failed test
 if (crossSlot > 0) {
   process.stderr.write(`the Redis Cluster answered ${crossSlot} CROSSSLOT error(s) during the tests: a command, script or transaction spanned hash slots\n`)
@@ -81,4 +94,4 @@ await mkdir(path.join(root, '.tap'), { recursive: true })
 await writeFile(summaryFile, `${line}\n`)
 if (everyFile) await writeFile(durationsFile, `${JSON.stringify(durationsFrom(tests.output), null, 2)}\n`)
 process.stdout.write(`${line}\n`)
-process.exit(typecheck.code !== 0 || crossSlot > 0 ? 1 : tests.code)
+process.exit(typecheck.code !== 0 || crossSlot > 0 || contract.problems.length > 0 ? 1 : tests.code)

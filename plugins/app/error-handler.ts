@@ -5,7 +5,7 @@ import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { STATUS_CODES, type IncomingMessage } from 'node:http'
 import { randomUUID } from 'node:crypto'
-import { ErrorResponse } from '../../schemas/error.ts'
+import { ERROR_CODES, ErrorResponse, type ErrorCode } from '../../schemas/error.ts'
 
 // A caller's (or load balancer's) x-request-id is logged and echoed, so only a
 // short id of plain characters is taken: no line breaks, quotes or spaces to
@@ -18,13 +18,13 @@ export function requestIdOf (request: IncomingMessage): string {
   return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID()
 }
 
-export interface CodedError extends Error { statusCode: number, code: string }
+export interface CodedError extends Error { statusCode: number, code: ErrorCode }
 
-export function codedError (statusCode: number, code: string, message: string): CodedError {
+export function codedError (statusCode: number, code: ErrorCode, message: string): CodedError {
   return Object.assign(new Error(message), { statusCode, code })
 }
 
-const CODE_BY_STATUS: Record<number, string> = {
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',
@@ -41,7 +41,7 @@ const CODE_BY_STATUS: Record<number, string> = {
 }
 
 // Framework codes that deserve a more precise public code than their status.
-const CODE_BY_FASTIFY_CODE: Record<string, string> = {
+const CODE_BY_FASTIFY_CODE: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
@@ -107,8 +107,10 @@ function isMalformedMultipart (error: FastifyError): boolean {
   return error.statusCode === undefined && error.code === undefined && MALFORMED_MULTIPART.test(error.message)
 }
 
-function isOurCode (code: unknown): code is string {
-  return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) && !code.startsWith('FST_')
+// Only a listed code leaves (the document's enum holds); anything else gets its status's code.
+const OUR_CODES: ReadonlySet<unknown> = new Set(ERROR_CODES)
+function isOurCode (code: unknown): code is ErrorCode {
+  return OUR_CODES.has(code)
 }
 
 /**

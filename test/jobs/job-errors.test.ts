@@ -33,7 +33,7 @@ test('a failed job shows our coded errors as they are, and nothing of a driver\'
     { name: 'a driver error', error: new MongoNetworkError(`connection 4 to ${INTERNAL}:27017 closed`), shown: GENERIC },
     // A system error has a code of capitals too, but it is not one of ours.
     { name: 'a system error', error: Object.assign(new Error(`connect ECONNREFUSED ${INTERNAL}:5432`), { code: 'ECONNREFUSED', address: INTERNAL, port: 5432 }), shown: GENERIC },
-    { name: 'our coded error', error: codedError(507, 'STORAGE_FULL', 'the file store refused the export'), shown: { code: 'STORAGE_FULL', message: 'the file store refused the export' } }
+    { name: 'our coded error', error: codedError(413, 'PAYLOAD_TOO_LARGE', 'the export is larger than the file store takes'), shown: { code: 'PAYLOAD_TOO_LARGE', message: 'the export is larger than the file store takes' } }
   ]
   for (const { name, error, shown } of failures) {
     await t.test(name, async (t) => {

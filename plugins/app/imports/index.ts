@@ -7,6 +7,7 @@
 // a second run a no-op) and keeps a CSV report of the rejected rows with their
 // reasons, downloadable as the job's file.
 import fp from 'fastify-plugin'
+import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -29,7 +30,8 @@ export interface ImportParams extends Record<string, unknown> {
   rows: number
 }
 
-export interface ScannedUpload { uploadId: string, rows: number, header: string[] }
+/** sha256: the file's digest, which an Idempotency-Key's request covers */
+export interface ScannedUpload { uploadId: string, rows: number, header: string[], sha256: string }
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -64,6 +66,7 @@ export default fp(async function importService (fastify) {
     const parser = boundedParser(bounds(resource))
     let header: string[] | undefined
     let rows = 0
+    const digest = createHash('sha256')
     // A refused header ends the loop, which destroys the parser: the rest of the file is not parsed.
     const counted = (async () => {
       for await (const { record } of rowsOf(parser)) {
@@ -75,6 +78,7 @@ export default fp(async function importService (fastify) {
     // The bytes go to GridFS as they are; a copy goes through the parser beside them.
     const tee = new Transform({
       transform (chunk: Buffer, _encoding, callback) {
+        digest.update(chunk)
         // Once the parser has refused the file, the rest is read but neither parsed nor stored.
         if (parser.destroyed) {
           callback()
@@ -110,7 +114,7 @@ export default fp(async function importService (fastify) {
       await fastify.jobFiles.remove(upload.id.toHexString())
       throw refusal
     }
-    return { uploadId: upload.id.toHexString(), rows, header: header! }
+    return { uploadId: upload.id.toHexString(), rows, header: header!, sha256: digest.digest('hex') }
   }
 
   async function run (job: JobRecord, control: JobControl): Promise<Outcome> {

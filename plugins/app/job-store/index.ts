@@ -20,14 +20,14 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async function jobStore (fastify) {
+export default fp<{ offline?: boolean }>(async function jobStore (fastify, opts) {
   const pool = fastify.pg.pool
   const config = fastify.config
   const store = new JobStore(pool, { retentionHours: config.JOB_FILE_RETENTION_HOURS, webhookAttempts: config.WEBHOOK_MAX_ATTEMPTS })
   fastify.decorate('jobStore', store)
   fastify.decorate('notifications', new NotificationStore(pool))
   const events = new JobEvents(config.DATABASE_URL, fastify.log)
-  await events.start()
+  if (opts.offline !== true) await events.start()
   fastify.decorate('jobEvents', events)
   fastify.decorate('jobFeed', new JobFeed(events, (agencyId, id) => store.get(agencyId, id), fastify.log))
   fastify.decorate('jobStreamSlots', new StreamSlots({ perUser: config.JOB_EVENTS_MAX_PER_USER, perProcess: config.JOB_EVENTS_MAX_PER_PROCESS }))

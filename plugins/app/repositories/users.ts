@@ -68,8 +68,9 @@ export class UsersRepository {
     })
   }
 
-  async create (user: UserRecord): Promise<void> {
-    await this.users.insert(user, 'create')
+  /** The user with this id: the one given, or the one created before with it (an idempotent create resumed). */
+  create (user: UserRecord): Promise<UserRecord> {
+    return this.users.insertOnce(user, 'create')
   }
 
   findById (agencyId: ObjectId, id: ObjectId): Promise<UserRecord | null> {

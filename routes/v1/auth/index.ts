@@ -16,6 +16,7 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/signup', {
     config: { public: true, rateLimit: perAddress },
     schema: {
+      operationId: 'signUp',
       tags: ['auth'],
       summary: 'Create an agency and its owner; answers with the owner\'s tokens',
       description: 'The email may already have accounts at other agencies: each agency\'s account is its own (role, password, status).',
@@ -31,6 +32,7 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/login', {
     config: { public: true, rateLimit: perAddress },
     schema: {
+      operationId: 'logIn',
       tags: ['auth'],
       summary: 'Exchange email and password for an access token and a refresh token',
       description: 'Without agencyId, the email\'s accounts at every agency are tried: when the password opens one, it signs in there; when it opens several, 409 AGENCY_CHOICE_REQUIRED lists them and the client logs in again with agencyId. ' +
@@ -54,6 +56,7 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/refresh', {
     config: { public: true, rateLimit: perAddress },
     schema: {
+      operationId: 'refreshTokens',
       tags: ['auth'],
       summary: 'Exchange a refresh token (single use) for a new token pair',
       body: RefreshBody,
@@ -64,6 +67,7 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/logout', {
     config: { public: true },
     schema: {
+      operationId: 'logOut',
       tags: ['auth'],
       summary: 'Revoke a refresh token and every token rotated from the same login',
       body: RefreshBody,

@@ -7,7 +7,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { errors, IdParams, NoBody, Page } from '../../../schemas/common.ts'
+import { errors, FILE_TYPES, IdParams, NoBody, Page } from '../../../schemas/common.ts'
 import { Job, JobEventsHeaders, JobListQuery } from '../../../schemas/job.ts'
 import { codedError } from '../../../plugins/app/error-handler.ts'
 import { hasRole } from '../../../plugins/app/tenancy.ts'
@@ -32,6 +32,7 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/', {
     schema: {
+      operationId: 'listJobs',
       tags: TAGS,
       summary: 'Job history, newest first, by keyset page',
       description: 'Filters: type, status. A user lists their own jobs; admins and the owner every job of the agency.',
@@ -48,6 +49,7 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/:id', {
     schema: {
+      operationId: 'getJob',
       tags: TAGS,
       summary: 'A job\'s status: progress, rate, time left, error, download link',
       description: 'Poll with If-None-Match: an unchanged job answers 304. While it is queued or running, Retry-After says when to ask again.',
@@ -63,6 +65,7 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/:id/cancellation', {
     config: { minRole: 'viewer' },
     schema: {
+      operationId: 'cancelJob',
       tags: TAGS,
       summary: 'Cancel a job: a queued job at once, a running one within a batch',
       description: 'Answers the job (status cancelled, or still running with cancelRequested: true until its next batch). A finished job answers 409 JOB_FINISHED.',
@@ -81,6 +84,7 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/:id/events', {
     sse: { kind: 'only' },
     schema: {
+      operationId: 'streamJobEvents',
       tags: TAGS,
       summary: 'Server-sent events: the job\'s state on every change, until it finishes',
       description: 'Each event (progress, then one done) carries the job as the status route answers it; its id is the job\'s version. ' +
@@ -142,11 +146,13 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/:id/download', {
     schema: {
+      operationId: 'downloadJobFile',
       tags: TAGS,
       summary: 'The job\'s file (an export, or an import\'s rejected rows), streamed',
       description: 'Answers the file with its content type, Content-Disposition file name and Content-Length. 404 NO_FILE while there is none; 410 FILE_EXPIRED after the retention.',
       params: IdParams,
-      response: { 200: Type.Unsafe({ description: 'the file' }), ...errors(400, 401, 404) }
+      produces: [...FILE_TYPES],
+      response: { 200: Type.Unsafe({ description: 'the file' }), ...errors(400, 401, 404, 410) }
     }
   }, async (request, reply) => {
     const job = await visibleJob(request, request.params.id)
