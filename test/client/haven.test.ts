@@ -1,8 +1,8 @@
 // The typed client (client/dist) against a running Haven, as a web app uses it:
 // sign up, build a portfolio, record a payment whose answer is lost on the way
 // (the retry carries the same Idempotency-Key: one payment), walk a list page
-// by page, export, wait by polling (ETag, Retry-After) and by the event stream,
-// download, and check the webhook Haven signed. Then the session: concurrent
+// by page, export, wait by polling (ETag, Retry-After) and by the event stream
+// (reopened after the connections drop), download, and check the webhook Haven signed. Then the session: concurrent
 // 401s spend the single-use refresh token once, also across two client objects
 // sharing a store (two tabs), and a refused refresh is a SessionRevokedError.
 // Last, a 429's Retry-After is waited out and a retry keeps its key.
@@ -99,6 +99,12 @@ test('the client signs up, builds a portfolio, pays once through a lost answer, 
   for (const waiting of [polled, followed]) waiting.catch(() => undefined)
   const polls = () => log.filter((a) => a.method === 'GET' && a.path === `/v1/jobs/${queued.id}`)
   await until(() => polls().filter((a) => a.status === 304).length >= 2, 'two polls answered 304')
+  // The connections drop (a train goes into a tunnel): the stream comes back with Last-Event-ID.
+  const streams = () => log.filter((a) => a.path === `/v1/jobs/${queued.id}/events`)
+  await until(() => streams().length === 1, 'the event stream open')
+  proxy.cut()
+  proxy.restore()
+  await until(() => streams().some((a) => a.status === 200 && a.lastEventId !== null), 'the event stream reopened with Last-Event-ID')
   // Now a worker runs it.
   await context.build({ env: { ...shared, HAVEN_ROLE: 'worker', WORKER_POLL_INTERVAL_MS: '200', JOB_PROGRESS_INTERVAL_MS: '1', EXPORT_BATCH_SIZE: '10' } })
   const done = await polled
@@ -114,6 +120,7 @@ test('the client signs up, builds a portfolio, pays once through a lost answer, 
 
   const states = await followed
   t.equal(states.at(-1)!.status, 'succeeded', 'the event stream ended with the finished job')
+  t.equal(states.filter((job) => job.status === 'queued').length, 1, 'the queued state once: the reopened stream sent only newer states')
   t.ok(states.every((job, i) => i === 0 || Date.parse(job.updatedAt) >= Date.parse(states[i - 1]!.updatedAt)), 'states in order')
 
   const file = await haven.download(done)

@@ -17,6 +17,7 @@ export interface Attempt {
   path: string
   idempotencyKey: string | null
   ifNoneMatch: string | null
+  lastEventId: string | null
   authorization: string | null
   /** the status, or 'lost' when no answer came */
   status: number | 'lost'
@@ -36,6 +37,7 @@ export function recordingFetch (log: Attempt[], hold: (request: Request) => Prom
       path: url.pathname + url.search,
       idempotencyKey: request.headers.get('idempotency-key'),
       ifNoneMatch: request.headers.get('if-none-match'),
+      lastEventId: request.headers.get('last-event-id'),
       authorization: request.headers.get('authorization'),
       status: 'lost',
       replayed: false,
