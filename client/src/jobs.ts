@@ -91,8 +91,8 @@ export function jobHelpers (baseUrl: string, send: FetchLike) {
     const response = await send(jobUrl(id, '/download'), { signal: signal ?? null })
     if (!response.ok) throw await HavenError.fromResponse(response)
     // Cross-origin, Content-Disposition is readable only when CORS exposes it: the job names the file too.
-    const named = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(response.headers.get('content-disposition') ?? '')?.[1]
-    const fileName = named !== undefined ? decodeURIComponent(named) : typeof job === 'string' ? id : job.download?.fileName ?? id
+    const named = /filename="?([^";]+)"?/i.exec(response.headers.get('content-disposition') ?? '')?.[1]
+    const fileName = named ?? (typeof job === 'string' ? id : job.download?.fileName ?? id)
     return { fileName, contentType: response.headers.get('content-type') ?? 'application/octet-stream', response }
   }
 

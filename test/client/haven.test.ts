@@ -79,7 +79,7 @@ test('the client signs up, builds a portfolio, pays once through a lost answer, 
 
   const hook = await webhookReceiver(t)
   const webhook = ok(await haven.PUT('/v1/agency/webhook', { body: { url: hook.url } }))
-  const secret = (webhook as { secret?: string }).secret!
+  const secret = webhook.secret!
   t.match(secret, /^whsec_/)
 
   // The export waits in the queue: the client polls with the ETag (304s) at the pace of Retry-After,
@@ -143,7 +143,7 @@ test('the client signs up, builds a portfolio, pays once through a lost answer, 
 
   // After a rotation Haven signs with both secrets for a day: a receiver holding either accepts.
   const rotated = ok(await haven.POST('/v1/agency/webhook/secret-rotation', { body: {} }))
-  const newSecret = (rotated as { secret?: string }).secret!
+  const newSecret = rotated.secret!
   const again = ok(await haven.POST('/v1/exports', { body: { resource: 'tenants', format: 'csv' } }))
   t.equal((await haven.waitForJob(again.id)).status, 'succeeded')
   await until(() => hook.received.length > 1, 'the second webhook delivered')
