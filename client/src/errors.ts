@@ -46,8 +46,9 @@ export class HavenError extends Error {
 
 /**
  * The session cannot continue: its refresh token was refused (revoked, expired,
- * already used, the account disabled) or another tab signed out. The stored
- * tokens are cleared; the user signs in again.
+ * already used, the account disabled), or there is none (never signed in, or
+ * signed out in another tab) for a route that needs one. The stored tokens are
+ * cleared; the user signs in again.
  */
 export class SessionRevokedError extends HavenError {
   override name = 'SessionRevokedError'
@@ -57,7 +58,7 @@ export class SessionRevokedError extends HavenError {
   }
 
   static signedOut (): SessionRevokedError {
-    return new SessionRevokedError(401, { statusCode: 401, code: 'SIGNED_OUT', error: 'Unauthorized', message: 'Signed out (in this tab or another): sign in again' })
+    return new SessionRevokedError(401, { statusCode: 401, code: 'SIGNED_OUT', error: 'Unauthorized', message: 'Not signed in (or signed out in another tab): sign in again' })
   }
 }
 

@@ -70,7 +70,7 @@ export function createSession ({ baseUrl, store, lock, exchange, onRevoked }: Se
   return {
     async accessToken () {
       const tokens = await store.get()
-      if (tokens === null) return null
+      if (tokens === null) return await revoked(SessionRevokedError.signedOut())
       if (tokens.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return tokens.accessToken
       return (await refresh(tokens.accessToken)).accessToken
     },

@@ -20,7 +20,8 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, maxDelayMs: 30_000, bas
 
 /** What the transport needs of the session. */
 export interface TokenSource {
-  accessToken: () => Promise<string | null>
+  /** throws SessionRevokedError when there is no session */
+  accessToken: () => Promise<string>
   /** a new pair after `stale` was refused (or the pair another tab made meanwhile) */
   refresh: (stale: string) => Promise<Tokens>
 }
@@ -88,7 +89,6 @@ export function transport ({ baseUrl, send, session, isPublic }: TransportOption
     if (request.method === 'POST' && !request.headers.has('idempotency-key')) request.headers.set('idempotency-key', idempotencyKey())
     if (!protectedPath(new URL(request.url))) return await send(request)
     const token = await session.accessToken()
-    if (token === null) return await send(request)
     const response = await send(withBearer(request, token))
     if (response.status !== 401) return response
     await response.body?.cancel()

@@ -191,12 +191,14 @@ test('concurrent 401s spend the single-use refresh token once, also across two c
   t.equal(spent.status, 200)
   await store.set({ ...refreshed, expiresAt: Date.now() - 1 })
   const ended: SessionRevokedError[] = []
-  const client = createHavenClient({ baseUrl: origin, tokens: store, onSessionRevoked: (error) => ended.push(error) })
+  const client = createHavenClient({ baseUrl: origin, tokens: store, fetch: recordingFetch(log), onSessionRevoked: (error) => ended.push(error) })
   await t.rejects(client.GET('/v1/users/me'), { name: 'SessionRevokedError', code: 'REFRESH_TOKEN_REUSED', status: 401 }, 'a typed error says the session is over')
   t.equal(ended.length, 1, 'onSessionRevoked heard it once')
   t.equal(await store.get(), null, 'the tokens are forgotten')
-  const anonymous = await client.GET('/v1/users/me')
-  t.equal(anonymous.response.status, 401, 'signed out, a call goes without a token and answers 401')
+  const sent = log.length
+  await t.rejects(client.GET('/v1/users/me'), { name: 'SessionRevokedError', code: 'SIGNED_OUT' }, 'signed out, a call needing a session says so')
+  t.equal(log.length, sent, 'without reaching Haven')
+  t.equal(ended.length, 2, 'and onSessionRevoked heard it')
 
   // Login and logout: the refresh token stops working.
   const tokens: Tokens = await client.login({ email, password: PASSWORD })
