@@ -41,6 +41,9 @@ export function serverOptions (config: Config): FastifyServerOptions {
     pluginTimeout: config.PLUGIN_TIMEOUT_MS,
     bodyLimit: config.BODY_LIMIT_BYTES,
     return503OnClosing: true,
+    // A resource's list is /v1/charges, and /v1/charges/ reaches the same route: one route
+    // each, so the document names every path once, without a trailing slash.
+    routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { ...VALIDATION_OPTIONS } }
   }
 }
@@ -48,6 +51,11 @@ export function serverOptions (config: Config): FastifyServerOptions {
 export interface HavenOptions {
   config: Config
   jobs?: JobsOptions
+  /**
+   * Registers every plugin and route but opens no connection (the clients exist, unconnected):
+   * the contract (npm run openapi) needs the routes' schemas, not the databases.
+   */
+  offline?: boolean
 }
 
 export async function havenApp (fastify: FastifyInstance, opts: HavenOptions): Promise<void> {
@@ -55,12 +63,15 @@ export async function havenApp (fastify: FastifyInstance, opts: HavenOptions): P
 
   // First, so routes that third-party plugins add (/metrics, /docs) answer errors in our shape too.
   await fastify.register(errorHandler)
-  await fastify.register(autoload, { dir: path.join(here, 'plugins/external'), encapsulate: false })
+  // Read by the plugins that connect at start-up.
+  const connect = { offline: opts.offline === true }
+  await fastify.register(autoload, { dir: path.join(here, 'plugins/external'), encapsulate: false, options: connect })
   await fastify.register(autoload, {
     dir: path.join(here, 'plugins/app'),
     encapsulate: false,
-    ignorePattern: /^error-handler\.ts$/,
-    options: { ...opts.jobs }
+    // Offline, nothing runs jobs: the runner (and its queue helpers) would connect to PostgreSQL.
+    ignorePattern: opts.offline === true ? /^(error-handler\.ts|jobs)$/ : /^error-handler\.ts$/,
+    options: { ...opts.jobs, ...connect }
   })
   await fastify.register(autoload, {
     dir: path.join(here, 'routes'),
@@ -74,6 +85,6 @@ export async function havenApp (fastify: FastifyInstance, opts: HavenOptions): P
 export async function buildApp (config: Config, options: Omit<HavenOptions, 'config'> & { server?: Partial<FastifyServerOptions> } = {}) {
   const app = Fastify({ ...serverOptions(config), ...options.server }).withTypeProvider<TypeBoxTypeProvider>()
   // fp: the app's decorators belong to the root instance that tests and the server hold.
-  await app.register(fp(havenApp, { name: 'haven' }), { config, jobs: options.jobs })
+  await app.register(fp(havenApp, { name: 'haven' }), { config, jobs: options.jobs, offline: options.offline })
   return app
 }

@@ -4,6 +4,9 @@ import { isIP } from 'node:net'
 import { envSchema } from 'env-schema'
 import { Type, type Static } from 'typebox'
 
+/** The origins npm run dev admits unless CORS_ORIGINS is set: the usual local front-end dev servers (Vite, its preview, webpack and the like). */
+export const DEV_CORS_ORIGINS = ['5173', '4173', '3000', '8080'].flatMap((port) => [`http://localhost:${port}`, `http://127.0.0.1:${port}`]).join(',')
+
 const Milliseconds = (def: number, description: string) =>
   Type.Integer({ minimum: 1, default: def, description })
 
@@ -20,7 +23,7 @@ export const ConfigSchema = Type.Object({
     default: 'false',
     description: 'false, the number of proxies in front of the API, or their addresses (comma-separated IPs or CIDRs)'
   }),
-  CORS_ORIGINS: Type.String({ default: '', description: 'comma-separated allowed origins; empty disables CORS' }),
+  CORS_ORIGINS: Type.String({ default: '', description: 'comma-separated allowed origins; empty disables CORS (npm run dev: DEV_CORS_ORIGINS)' }),
 
   REQUEST_TIMEOUT_MS: Milliseconds(30_000, 'whole-request time limit'),
   CONNECTION_TIMEOUT_MS: Milliseconds(30_000, 'socket inactivity limit'),
@@ -119,6 +122,8 @@ export const ConfigSchema = Type.Object({
   // --- background jobs, exports, imports, notifications (issue 10) ---
   JOB_POLL_RETRY_AFTER_S: Type.Integer({ minimum: 1, default: 2, description: 'Retry-After of GET /v1/jobs/:id while a job is unfinished' }),
   JOB_EVENTS_HEARTBEAT_MS: Milliseconds(15_000, 'keep-alive comment interval of job event streams'),
+  JOB_EVENTS_MAX_PER_USER: Type.Integer({ minimum: 1, maximum: 1_000, default: 10, description: 'job event streams one user may hold open on one API process' }),
+  JOB_EVENTS_MAX_PER_PROCESS: Type.Integer({ minimum: 1, maximum: 100_000, default: 1_000, description: 'job event streams one API process holds open at most' }),
   JOB_PROGRESS_INTERVAL_MS: Milliseconds(1_000, 'a running job writes its progress at most this often'),
   JOB_FILE_RETENTION_HOURS: Type.Integer({ minimum: 1, default: 168, description: 'export files and import reports are deleted (job expired) after this' }),
   DOWNLOAD_LINK_TTL_S: Type.Integer({ minimum: 60, default: 900, description: 'signed download links stay valid between half of this and this' }),
@@ -130,7 +135,9 @@ export const ConfigSchema = Type.Object({
   EXPORT_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10, description: 'export and import creations per user per EXPORT_RATE_LIMIT_WINDOW_MS' }),
   EXPORT_RATE_LIMIT_WINDOW_MS: Milliseconds(60_000, 'export creation rate-limit window'),
   IMPORT_MAX_BYTES: Type.Integer({ minimum: 1_024, default: 10_485_760, description: 'largest CSV file POST /v1/imports accepts' }),
-  WEBHOOK_TIMEOUT_MS: Milliseconds(10_000, 'time limit of one webhook delivery'),
+  IMPORT_MAX_ROWS: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 100_000, description: 'data rows a CSV file of POST /v1/imports may hold; a file with more answers 400 TOO_MANY_ROWS' }),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'deadline of one webhook delivery attempt: resolving, connecting, sending and the whole answer together' }),
+  WEBHOOK_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 32, default: 4, description: 'webhook deliveries at once per worker process, in slots of their own beside WORKER_CONCURRENCY (and PostgreSQL connections of their own, one more than this at most)' }),
   WEBHOOK_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 25, default: 10, description: 'delivery attempts of one webhook event' }),
   WEBHOOK_ALLOW_PRIVATE_URLS: Type.Boolean({ default: false, description: 'development and tests only: webhook URLs may be http:// and point at loopback, link-local or private addresses' }),
   WORKER_HEARTBEAT_INTERVAL_MS: Milliseconds(10_000, 'how often a worker process records that it is alive'),
@@ -152,12 +159,18 @@ export class ConfigError extends Error {
 
 interface AjvError { instancePath: string, message?: string, params: Record<string, unknown> }
 
+// Start-up errors reach the logs: they never show the value of a secret, nor of a URL (a database
+// or Redis URL may carry a user and password). The variable's name and the rule say what to fix.
+const MAY_HOLD_CREDENTIALS = /SECRET|TOKEN|PASSWORD|_KEY$|_URL$/
+
 // env-schema's message lists every error in one blob; operators need the variable's name first.
 function describe (error: AjvError, env: Record<string, unknown>): string {
-  const name = error.params.missingProperty ?? error.instancePath.replace(/^\//, '')
-  const value = env[String(name)]
-  const got = value === undefined ? 'it is not set' : `got ${JSON.stringify(value)}`
-  return `Invalid configuration: ${String(name)} ${error.message ?? 'is invalid'} (${got})`
+  const name = String(error.params.missingProperty ?? error.instancePath.replace(/^\//, ''))
+  const value = env[name]
+  const got = value === undefined
+    ? 'it is not set'
+    : MAY_HOLD_CREDENTIALS.test(name) ? 'the value is not shown: it may hold a credential' : `got ${JSON.stringify(value)}`
+  return `Invalid configuration: ${name} ${error.message ?? 'is invalid'} (${got})`
 }
 
 // proxy-addr's names for address ranges, accepted in a TRUST_PROXY list.
@@ -227,10 +240,11 @@ export type RedisTarget = { mode: 'standalone', url: string } | RedisClusterTarg
 const CLUSTER_URL = /^(rediss?):\/\/(?:([^@/?#]*)@)?([^/?#@]+)(?:\/0?)?$/
 const NODE = /^(?:\[([0-9a-f:.]+)\]|([^\s:/?#@[\],]+))(?::(\d{1,5}))?$/i
 
-function redisNode (text: string, variable: string): RedisNode {
+/** `shownAs`: how an error names the entry (a part of REDIS_URL is not shown, like the rest of it). */
+function redisNode (text: string, variable: string, shownAs = `"${text}"`): RedisNode {
   const match = NODE.exec(text.trim())
   const port = Number(match?.[3] ?? 6379)
-  if (match === null || port < 1 || port > 65535) throw new ConfigError(`Invalid configuration: ${variable}: "${text}" is not host:port`)
+  if (match === null || port < 1 || port > 65535) throw new ConfigError(`Invalid configuration: ${variable}: ${shownAs} is not host:port`)
   return { host: match[1] ?? match[2]!, port }
 }
 
@@ -261,7 +275,7 @@ export function redisTarget (config: Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER' 
   }
   return {
     mode: 'cluster',
-    nodes: hosts.split(',').map((host) => redisNode(host, 'REDIS_URL')),
+    nodes: hosts.split(',').map((host, index) => redisNode(host, 'REDIS_URL', `seed node ${index + 1}`)),
     ...(user !== '' ? { username: decodeURIComponent(user) } : {}),
     ...(secret.length > 0 ? { password: decodeURIComponent(secret.join(':')) } : {}),
     tls: scheme === 'rediss',

@@ -34,6 +34,13 @@ export function createTaskList (app: FastifyInstance): TaskList {
   }
 }
 
+/**
+ * Tasks that wait on servers we do not control (an agency's webhook receiver):
+ * they run in a runner of their own, so however long receivers make them wait,
+ * they never hold the slots of exports, imports and scheduled jobs.
+ */
+export const OUTBOUND_TASKS = ['deliver-webhook'] as const
+
 /** Tasks queued on demand (by the API or other tasks), never by the crontab. */
 export const ON_DEMAND_TASKS = ['run-export', 'run-import', 'deliver-webhook'] as const
 

@@ -11,7 +11,10 @@ export const SignupBody = Type.Object({
   password: Password,
   currency: Type.Optional(Currency),
   timeZone: Type.Optional(TimeZone)
-}, { additionalProperties: false })
+}, {
+  additionalProperties: false,
+  examples: [{ agencyName: 'Northern Lettings', name: 'Grace Hopper', email: 'grace@example.com', password: 'correct horse battery staple', currency: 'GBP', timeZone: 'Europe/London' }]
+})
 
 export const LoginBody = Type.Object({
   email: Email,

@@ -29,7 +29,10 @@ export const ChargeCreate = Type.Object({
   description: Description,
   amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000_00 }),
   dueDate: calendarDate()
-}, { additionalProperties: false })
+}, {
+  additionalProperties: false,
+  examples: [{ leaseId: '665f1c2e9b1d4a001234567b', kind: 'repair', description: 'Replaced a broken window', amount: 18_000, dueDate: '2026-07-15' }]
+})
 
 export const ChargePatch = Type.Object({
   description: Description

@@ -73,16 +73,34 @@ export function SortParam (fields: readonly string[], fallback: string) {
 const errorRef = (description: string) => Type.Unsafe<unknown>({ $ref: 'ErrorResponse#', description })
 
 export const Errors = {
-  400: errorRef('Invalid input (VALIDATION_ERROR, INVALID_CURSOR, UNSUPPORTED_QUERY…)'),
-  401: errorRef('Missing, invalid or expired access token'),
+  400: errorRef('Invalid input (VALIDATION_ERROR, INVALID_JSON, INVALID_CURSOR, UNSUPPORTED_QUERY…)'),
+  401: errorRef('Missing, invalid, expired or revoked access token (UNAUTHORIZED, TOKEN_EXPIRED, TOKEN_REVOKED…)'),
   403: errorRef('The caller\'s role does not allow this'),
   404: errorRef('No such item in the caller\'s agency'),
   409: errorRef('Conflicts with the current state'),
+  410: errorRef('Gone: past its retention or its link\'s lifetime'),
+  413: errorRef('The body is larger than this route takes (PAYLOAD_TOO_LARGE)'),
+  415: errorRef('The body\'s content type is not one this route takes (UNSUPPORTED_MEDIA_TYPE)'),
   422: errorRef('Well-formed but not acceptable (IDEMPOTENCY_KEY_REUSED…)'),
-  429: errorRef('Rate limited')
+  429: errorRef('Rate limited (RATE_LIMITED, AGENCY_RATE_LIMITED, …): retry after Retry-After'),
+  500: errorRef('A failure on our side (INTERNAL_ERROR); the request id names it in our logs'),
+  503: errorRef('Shedding load (OVERLOADED), or a database is unavailable or slow (DEPENDENCY_UNAVAILABLE, DEPENDENCY_TIMEOUT…): retry after Retry-After')
 } as const
 
 /** The error responses of a route, by status. */
 export function errors<const S extends keyof typeof Errors> (...statuses: S[]): Pick<typeof Errors, S> {
   return Object.fromEntries(statuses.map((status) => [status, Errors[status]])) as Pick<typeof Errors, S>
 }
+
+/** The content types of a job's file (an export as CSV or XLSX, an import's rejected rows as CSV). */
+export const FILE_TYPES = ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'] as const
+
+/** The Idempotency-Key header every creating POST takes (plugins/app/idempotency.ts). */
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 255,
+    pattern: '^[\\x21-\\x7E]+$',
+    description: 'makes retries safe: a replay with the same key and body answers the first response (Idempotent-Replayed: true), concurrent duplicates create one resource, the same key with another body answers 422 IDEMPOTENCY_KEY_REUSED; keys are kept for 24 hours'
+  }))
+})

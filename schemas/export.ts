@@ -66,4 +66,7 @@ export const ExportCreate = Type.Object({
   format: Type.Enum(EXPORT_FORMATS),
   filters: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'the resource\'s list filters and sort, plus dateRange (see the API reference of each resource)' })),
   columns: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 100, uniqueItems: true, description: 'a subset of the resource\'s columns, in this order (default: all)' }))
-}, { additionalProperties: false })
+}, {
+  additionalProperties: false,
+  examples: [{ resource: 'charges', format: 'csv', filters: { status: 'open', sort: 'dueDate' } }]
+})

@@ -36,7 +36,10 @@ export const LeaseCreate = Type.Object({
   dueDay: Type.Optional(DueDay),
   notes: Type.Optional(Notes),
   activate: Type.Optional(Type.Boolean({ default: false, description: 'activate at once instead of creating a draft' }))
-}, { additionalProperties: false })
+}, {
+  additionalProperties: false,
+  examples: [{ unitId: '665f1c2e9b1d4a0012345679', tenantIds: ['665f1c2e9b1d4a001234567a'], startDate: '2026-07-01', endDate: '2027-06-30', rent: 125_000, deposit: 250_000, dueDay: 1, activate: true }]
+})
 
 export const LeasePatch = Type.Object({
   tenantIds: Type.Optional(TenantIds),

@@ -38,7 +38,10 @@ export const MaintenanceRequestCreate = Type.Object({
   status: Type.Optional(Type.Enum(MAINTENANCE_STATUSES, { default: 'open' })),
   assigneeId: Type.Optional(ObjectIdString),
   reportedAt: Type.Optional(instant('when it was reported, for back-filled requests; now by default, never in the future'))
-}, { additionalProperties: false })
+}, {
+  additionalProperties: false,
+  examples: [{ propertyId: '665f1c2e9b1d4a0012345678', unitId: '665f1c2e9b1d4a0012345679', title: 'Boiler makes a banging noise', description: 'Loud bangs when the heating starts, every morning since Monday.', priority: 'high' }]
+})
 
 // The property and reportedAt are fixed once reported; null removes a unit, tenant or assignee.
 export const MaintenanceRequestPatch = Type.Object({

@@ -29,7 +29,10 @@ export const PaymentCreate = Type.Object({
   receivedAt: Type.Optional(instant('defaults to now; never in the future')),
   method: Method,
   reference: Type.Optional(Reference)
-}, { additionalProperties: false })
+}, {
+  additionalProperties: false,
+  examples: [{ leaseId: '665f1c2e9b1d4a001234567b', amount: 125_000, receivedAt: '2026-07-01T09:30:00.000Z', method: 'bank_transfer', reference: 'JULY-RENT-2B' }]
+})
 
 export const PaymentPatch = Type.Object({
   method: Type.Optional(Method),
@@ -39,10 +42,6 @@ export const PaymentPatch = Type.Object({
 export const PaymentReversal = Type.Object({
   reason: Type.String({ minLength: 1, maxLength: 500 })
 }, { additionalProperties: false })
-
-export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$', description: 'a replay with the same key returns the first response; concurrent duplicates create one payment' }))
-})
 
 export const PAYMENT_SORTS = ['receivedAt', 'createdAt'] as const
 

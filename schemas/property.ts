@@ -32,7 +32,10 @@ export const PropertyCreate = Type.Object({
   kind: PropertyKind,
   address: Address,
   notes: Type.Optional(Notes)
-}, { additionalProperties: false })
+}, {
+  additionalProperties: false,
+  examples: [{ name: 'Riverside Court', kind: 'residential', address: { line1: '12 River Street', city: 'Leeds', postalCode: 'LS1 4AB', country: 'GB' } }]
+})
 
 export const PropertyPatch = Type.Object({
   name: Type.Optional(Name),

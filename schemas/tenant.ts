@@ -36,7 +36,10 @@ export const TenantCreate = Type.Object({
   phone: Type.Optional(Phone),
   dateOfBirth: Type.Optional(calendarDate()),
   notes: Type.Optional(Notes)
-}, { additionalProperties: false })
+}, {
+  additionalProperties: false,
+  examples: [{ firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', phone: '+447700900123', dateOfBirth: '1990-12-10' }]
+})
 
 export const TenantPatch = Type.Object({
   firstName: Type.Optional(Name),

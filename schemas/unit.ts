@@ -31,7 +31,10 @@ export const UnitCreate = Type.Object({
   areaSqm: Type.Optional(AreaSqm),
   marketRent: Money,
   status: Type.Optional(UnitStatus)
-}, { additionalProperties: false })
+}, {
+  additionalProperties: false,
+  examples: [{ propertyId: '665f1c2e9b1d4a0012345678', label: 'Flat 2B', bedrooms: 2, bathrooms: 1, areaSqm: 68, marketRent: 125_000 }]
+})
 
 // No propertyId: a unit stays in the property it was created in.
 export const UnitPatch = Type.Object({

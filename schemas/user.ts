@@ -24,7 +24,10 @@ export const UserCreate = Type.Object({
   name: Name,
   role: Role,
   password: Password
-}, { additionalProperties: false })
+}, {
+  additionalProperties: false,
+  examples: [{ email: 'sam@example.com', name: 'Sam Carter', role: 'manager', password: 'correct horse battery staple' }]
+})
 
 export const UserPatch = Type.Object({
   name: Type.Optional(Name),

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { DEV_CORS_ORIGINS } from '../config.ts'
 import { stackUp } from './stack.ts'
 import { describeReport, migrateUrls } from './migrate.ts'
 import { describeDemoLogins, seedDemoInto } from './seed/demo.ts'
@@ -34,8 +35,9 @@ const port = process.env.PORT ?? '3000'
 const opsToken = await devSecret('ops-token')
 // HAVEN_REDIS_CLUSTER=1: the API uses the stack's Redis Cluster instead of its single Redis.
 const redisCluster = urls.REDIS_CLUSTER_URL === undefined ? {} : { REDIS_URL: urls.REDIS_CLUSTER_URL, REDIS_CLUSTER: 'true' }
-const env = { NODE_ENV: 'development', HAVEN_ROLE: 'all', LOG_LEVEL: 'info', JWT_SECRET: await devSecret('jwt-secret'), OPS_TOKEN: opsToken, ...process.env, ...urls, ...redisCluster, PORT: port }
+const env = { NODE_ENV: 'development', HAVEN_ROLE: 'all', LOG_LEVEL: 'info', CORS_ORIGINS: DEV_CORS_ORIGINS, JWT_SECRET: await devSecret('jwt-secret'), OPS_TOKEN: opsToken, ...process.env, ...urls, ...redisCluster, PORT: port }
 process.stderr.write(`\nHaven API on http://127.0.0.1:${port}  (docs: /docs, readiness: /health/ready)\n` +
+  `Browsers may call it from ${env.CORS_ORIGINS === '' ? 'no origin (CORS_ORIGINS is empty)' : env.CORS_ORIGINS.replaceAll(',', ', ')}\n` +
   `Operator's views (/ops/, /metrics): OPS_TOKEN=${opsToken} npm run ops-proxy, then http://127.0.0.1:9400/ops/\n` +
   (demo === 'skipped' ? '' : `Demo agency${demo === 'created' ? ' (just created)' : ''}: POST /v1/auth/login with\n${describeDemoLogins()}\n`) + '\n')
 

@@ -1,10 +1,12 @@
-// npm test: bring up the test stack (or use the *_URL servers given), migrate the
+// npm test: bring up the test stack (or use the *_URL servers given), build the
+// typed client (client/, whose tests import its build), migrate the
 // PostgreSQL template the test files clone, type-check while tap runs the files
 // (several at once, longest first: test-order.ts), stop the stack, list the slowest
 // files (after a full run, every file's time goes to test/durations.json), and end with
 // one line "N passed, N failed" counted from tap's TAP output.
 import { spawn } from 'node:child_process'
-import { glob, mkdir, rm, writeFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { glob, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { stackDown, stackUp } from './stack.ts'
@@ -13,14 +15,15 @@ import { crossSlotErrors } from './stack/redis-cluster.ts'
 import { dropLeftoverDatabases, dropTemplate, prepareTemplate } from '../test/support/databases.ts'
 import { countResults } from './tap-summary.ts'
 import { durationsFrom, longestFirst, readDurations, slowestFiles } from './test-order.ts'
+import { checkObserved, OBSERVED_DIR_VARIABLE } from '../test/support/observed-responses.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const SLOWEST_SHOWN = 10
 
 // Runs a command with its output kept for counting, and shown as it comes (echo) or kept.
-function run (command: string, args: string[], env: NodeJS.ProcessEnv = process.env, echo = true): Promise<{ code: number, output: string }> {
+function run (command: string, args: string[], env: NodeJS.ProcessEnv = process.env, echo = true, cwd = root): Promise<{ code: number, output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'inherit'] })
     const chunks: Buffer[] = []
     child.stdout.on('data', (chunk: Buffer) => {
       chunks.push(chunk)
@@ -31,14 +34,33 @@ function run (command: string, args: string[], env: NodeJS.ProcessEnv = process.
   })
 }
 
+// The typed client (client/) is built for its tests, which import client/dist: its own
+// dependencies (installed again only when its manifest or lockfile changed), then tsc.
+async function buildClient (): Promise<{ code: number, output: string }> {
+  const client = path.join(root, 'client')
+  const stampFile = path.join(client, 'node_modules', '.haven-install-stamp')
+  const manifests = await Promise.all(['package.json', 'package-lock.json'].map((name) => readFile(path.join(client, name))))
+  const stamp = `${process.version} ${createHash('sha256').update(Buffer.concat(manifests)).digest('hex')}`
+  if (await readFile(stampFile, 'utf8').catch(() => '') !== stamp) {
+    const install = await run('npm', ['ci', '--no-audit', '--no-fund'], process.env, false, client)
+    if (install.code !== 0) return install
+    await writeFile(stampFile, stamp)
+  }
+  return await run(path.join(client, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], process.env, false, client)
+}
+
 const summaryFile = path.join(root, '.tap', 'summary.txt')
 await rm(summaryFile, { force: true }) // never report a previous run's line
+// Every answer the tests see, per test process, for the contract check after them.
+const observedDir = path.join(root, '.tap', 'observed')
+await rm(observedDir, { recursive: true, force: true })
 
 // Prometheus, promtool, amtool and Chromium: the operators' tools some tests run for real.
-const [urls] = await Promise.all([stackUp('test'), ensureOpsTools('test')])
+const [urls, , clientBuild] = await Promise.all([stackUp('test'), ensureOpsTools('test'), buildClient()])
+if (clientBuild.code !== 0) process.stderr.write(`client/ did not build:\n${clientBuild.output}\n`)
 // This run's id names its databases, so runs sharing a server never collide.
 const runId = String(process.pid)
-const env = { ...process.env, ...urls, HAVEN_TEST_RUN: runId }
+const env = { ...process.env, ...urls, HAVEN_TEST_RUN: runId, [OBSERVED_DIR_VARIABLE]: observedDir }
 await dropLeftoverDatabases(urls.DATABASE_URL)
 await prepareTemplate(urls.DATABASE_URL, runId)
 
@@ -75,7 +97,17 @@ await dropTemplate(urls.DATABASE_URL, runId)
 if (process.env.HAVEN_KEEP_STACK !== '1') await stackDown('test')
 
 const counts = countResults(tests.output)
+// One more test: the OpenAPI document describes every answer the tests above observed.
+const contract = await checkObserved(path.join(root, 'openapi.json'), observedDir)
+if (contract.problems.length > 0) {
+  process.stderr.write(`answers the tests observed that openapi.json does not document (${contract.problems.length}):\n${contract.problems.map((problem) => `  ${problem}`).join('\n')}\n`)
+  counts.failed += 1
+} else {
+  process.stdout.write(`ok - openapi.json documents all ${contract.observed} (route, status, code) answers the tests observed\n`)
+  counts.passed += 1
+}
 if (typecheck.code !== 0) counts.failed += 1 // the type check counts as one failed test
+if (clientBuild.code !== 0) counts.failed += 1 // and so does the client's build
 if (crossSlot > 0) {
   process.stderr.write(`the Redis Cluster answered ${crossSlot} CROSSSLOT error(s) during the tests: a command, script or transaction spanned hash slots\n`)
   counts.failed += 1
@@ -89,4 +121,4 @@ if (everyFile) await writeFile(durationsFile, `${JSON.stringify(durations, null,
 process.stdout.write(`${Object.keys(durations).length} files in ${tapSeconds.toFixed(0)} s; the slowest${everyFile ? ' (every file\'s time is in test/durations.json)' : ''}:\n`)
 process.stdout.write(`${slowestFiles(durations, SLOWEST_SHOWN).join('\n')}\n`)
 process.stdout.write(`${line}\n`)
-process.exit(typecheck.code !== 0 || crossSlot > 0 ? 1 : tests.code)
+process.exit(typecheck.code !== 0 || clientBuild.code !== 0 || crossSlot > 0 || contract.problems.length > 0 ? 1 : tests.code)

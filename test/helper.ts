@@ -16,6 +16,7 @@ import { createTestDatabase, dropTestDatabase, testDatabaseName, withDatabase } 
 import { recordQueryCoverage, type Violation } from './support/query-coverage.ts'
 import { installSlotGuard, slotViolations } from './support/slot-guard.ts'
 import { PATIENCE_MS, waitFor } from './support/wait-for.ts'
+import { recordResponses } from './support/observed-responses.ts'
 
 export type App = Awaited<ReturnType<typeof buildApp>>
 export type Env = Record<string, string | undefined>
@@ -122,6 +123,7 @@ export async function testContext (t: Test): Promise<TestContext> {
       const app = await buildApp(loadConfig({ ...env, ...overrides }), haven)
       apps.push(app)
       coverage.push(recordQueryCoverage(app.mongo.client))
+      recordResponses(app)
       await app.ready()
       // On this file's own Redis, tests expect it connected; on a busy machine that can take
       // longer than the boot's wait (the app then starts degraded). Tests that cut Redis give

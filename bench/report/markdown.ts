@@ -50,6 +50,7 @@ function describeRun (run: BenchRun): string {
     typeof extra.hitRate === 'number' ? `cache hit rate ${(extra.hitRate * 100).toFixed(1)} % over ${String(extra.cacheReads)} reads, ${String(extra.payments)} payments` : undefined,
     typeof extra.page === 'number' ? `page ${extra.page} reached (${String(extra.itemsBefore)} items before it)` : undefined,
     typeof extra.city === 'string' ? `city ${extra.city}, ${String(extra.items)} items on the page` : undefined,
+    typeof extra.bodyBytes === 'number' ? `${String(extra.items)} items, ${extra.bodyBytes.toLocaleString('en-US')} bytes a response as sent (${String(extra.encoding)}; ${String(extra.uncompressedBytes)} uncompressed, ${String(extra.shrinkFactor)}× smaller), ${(Number(extra.bodyBytes) * run.rps / 1024).toFixed(0)} KiB/s, compressing it ${String(extra.compressMs)} ms` : undefined,
     typeof extra.scrapeBytes === 'number' ? `/metrics after the load ${(extra.scrapeBytes / 1024).toFixed(1)} KB, ${String(extra.scrapeSeries)} series` : undefined,
     ...backgroundFacts(extra),
     `load generator CPU ${percent(extra.loadGeneratorCpuPct)}`,

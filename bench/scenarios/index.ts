@@ -1,6 +1,7 @@
 // Every scenario npm run bench knows, in the order they run and are reported. A new scenario
 // is one file beside this one, added here.
 import { agencyGet } from './agency-get.ts'
+import { chargesPageBrotli, chargesPageGzip, chargesPagePlain } from './charges-page.ts'
 import { dashboardCached } from './dashboard-cached.ts'
 import { dashboardCold } from './dashboard-cold.ts'
 import { dashboardMixed } from './dashboard-mixed.ts'
@@ -21,6 +22,6 @@ import { peerDashboard } from './peer-dashboard.ts'
 import type { Scenario } from './types.ts'
 
 export const SCENARIOS: readonly Scenario[] = [
-  ceilingNodeHttp, ceilingFastify, havenLive, agencyGet, propertiesList, propertiesDeepPage, leasesGet, paymentsPost, paymentsPostLongLedger,
+  ceilingNodeHttp, ceilingFastify, havenLive, agencyGet, propertiesList, propertiesDeepPage, leasesGet, chargesPagePlain, chargesPageGzip, chargesPageBrotli, paymentsPost, paymentsPostLongLedger,
   dashboardCached, peerDashboard, dashboardCold, dashboardMixed, jobStatus, jobStart, exportCsv, exportXlsx, exportMemory, exportUnderLoad
 ]

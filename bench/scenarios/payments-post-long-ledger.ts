@@ -27,7 +27,7 @@ async function retriedWhileBusy (send: () => Promise<unknown>): Promise<void> {
 }
 
 /** The ids of the agency's long leases, worked out from the dataset's plan as the seed made them. */
-function longLeases (target: Target): string[] {
+export function longLeases (target: Target): string[] {
   const ids: string[] = []
   for (const { leases } of tenanciesOf(target.agency, { plan: target.plan, passwordHash: '' })) {
     for (const lease of leases) if (isLongLedger(target.agency, lease)) ids.push(lease.id.toHexString())

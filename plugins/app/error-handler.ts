@@ -5,7 +5,7 @@ import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { STATUS_CODES, type IncomingMessage } from 'node:http'
 import { randomUUID } from 'node:crypto'
-import { ErrorResponse } from '../../schemas/error.ts'
+import { ERROR_CODES, ErrorResponse, type ErrorCode } from '../../schemas/error.ts'
 
 // A caller's (or load balancer's) x-request-id is logged and echoed, so only a
 // short id of plain characters is taken: no line breaks, quotes or spaces to
@@ -18,13 +18,13 @@ export function requestIdOf (request: IncomingMessage): string {
   return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID()
 }
 
-export interface CodedError extends Error { statusCode: number, code: string }
+export interface CodedError extends Error { statusCode: number, code: ErrorCode }
 
-export function codedError (statusCode: number, code: string, message: string): CodedError {
+export function codedError (statusCode: number, code: ErrorCode, message: string): CodedError {
   return Object.assign(new Error(message), { statusCode, code })
 }
 
-const CODE_BY_STATUS: Record<number, string> = {
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',
@@ -41,11 +41,13 @@ const CODE_BY_STATUS: Record<number, string> = {
 }
 
 // Framework codes that deserve a more precise public code than their status.
-const CODE_BY_FASTIFY_CODE: Record<string, string> = {
+const CODE_BY_FASTIFY_CODE: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_PROTO_VIOLATION: 'INVALID_MULTIPART',
+  FST_MP_PREMATURE_CLOSE: 'INVALID_MULTIPART',
   FST_UNDER_PRESSURE: 'OVERLOADED',
   FST_JWT_NO_AUTHORIZATION_IN_HEADER: 'UNAUTHORIZED',
   FST_JWT_AUTHORIZATION_TOKEN_EXPIRED: 'TOKEN_EXPIRED',
@@ -96,8 +98,28 @@ function isUnavailable (error: FastifyError): boolean {
     /Connection terminated/i.test(error.message)
 }
 
-function isOurCode (code: unknown): code is string {
-  return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) && !code.startsWith('FST_')
+// busboy (under @fastify/multipart) reports a malformed multipart body with plain Errors, told
+// apart only by their messages (as @fastify/multipart itself tells them): a body or part that ends
+// before its closing boundary, no boundary, a boundary longer than its search takes.
+const MALFORMED_MULTIPART = /^(Unexpected end of multipart data|(Part|Preamble) terminated early due to unexpected end of multipart data|Multipart: Boundary not found|The needle cannot have a length bigger than \d+\.)$/
+
+function isMalformedMultipart (error: FastifyError): boolean {
+  return error.statusCode === undefined && error.code === undefined && MALFORMED_MULTIPART.test(error.message)
+}
+
+// Only a listed code leaves (the document's enum holds); anything else gets its status's code.
+const OUR_CODES: ReadonlySet<unknown> = new Set(ERROR_CODES)
+function isOurCode (code: unknown): code is ErrorCode {
+  return OUR_CODES.has(code)
+}
+
+/**
+ * An error of ours (codedError: a status and a code, worded for the client), as opposed to a
+ * driver's or the runtime's, whose code (ECONNREFUSED) and message (an internal address) are not.
+ */
+export function isCodedError (err: unknown): err is CodedError {
+  const { statusCode, code } = err as { statusCode?: unknown, code?: unknown }
+  return err instanceof Error && typeof statusCode === 'number' && isOurCode(code)
 }
 
 function validationBody (error: FastifyError, request: FastifyRequest): ErrorResponse {
@@ -119,6 +141,9 @@ function validationBody (error: FastifyError, request: FastifyRequest): ErrorRes
 
 export function errorBody (error: FastifyError, request: FastifyRequest, reply: FastifyReply): ErrorResponse {
   if (error.validation !== undefined) return validationBody(error, request)
+  if (isMalformedMultipart(error)) {
+    return { statusCode: 400, code: 'INVALID_MULTIPART', error: 'Bad Request', message: `The multipart body is malformed: ${error.message}`, requestId: request.id }
+  }
 
   let statusCode = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500
   if (statusCode >= 500 && isUnavailable(error)) {

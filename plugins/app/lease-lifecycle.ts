@@ -21,7 +21,8 @@ export type LeaseChanges = Partial<Omit<LeaseInput, 'unitId'>>
 declare module 'fastify' {
   interface FastifyInstance {
     leaseLifecycle: {
-      create: (auth: Auth, input: LeaseInput) => Promise<LeaseRecord>
+      /** a draft lease with this id (the one created before with it, when an idempotent create resumes) */
+      create: (auth: Auth, id: ObjectId, input: LeaseInput) => Promise<LeaseRecord>
       update: (auth: Auth, id: ObjectId, changes: LeaseChanges) => Promise<LeaseRecord>
       activate: (auth: Auth, id: ObjectId) => Promise<LeaseRecord>
       terminate: (auth: Auth, id: ObjectId, endDate: Date, reason: string) => Promise<LeaseRecord>
@@ -64,19 +65,18 @@ export default fp(async function leaseLifecycle (fastify) {
   }
 
   const api = {
-    async create (auth: Auth, input: LeaseInput): Promise<LeaseRecord> {
+    async create (auth: Auth, id: ObjectId, input: LeaseInput): Promise<LeaseRecord> {
       checkDates(input.startDate, input.endDate)
       const unit = await units.findById(auth.agencyId, input.unitId)
       if (unit === null || unit.archived) throw notFound('unit')
       await checkTenants(auth.agencyId, input.tenantIds)
       const now = new Date()
       const record: LeaseRecord = {
-        _id: new ObjectId(), agencyId: auth.agencyId, ...input, notes: input.notes, propertyId: unit.propertyId, status: 'draft',
+        _id: id, agencyId: auth.agencyId, ...input, notes: input.notes, propertyId: unit.propertyId, status: 'draft',
         nextRentDueDate: null, activatedAt: null, endedAt: null, endReason: null, createdAt: now, updatedAt: now
       }
       if (record.notes === undefined) delete record.notes
-      await leases.create(record)
-      return record
+      return await leases.create(record)
     },
 
     async update (auth: Auth, id: ObjectId, changes: LeaseChanges): Promise<LeaseRecord> {

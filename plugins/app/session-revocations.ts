@@ -42,7 +42,7 @@ const PAGE = 1_000
 
 interface Message { userId: string, sessionVersion: number }
 
-export default fp(async function sessionRevocations (fastify) {
+export default fp<{ offline?: boolean }>(async function sessionRevocations (fastify, opts) {
   const { config, repos } = fastify
   const channel = `${config.REDIS_KEY_PREFIX}session-revocations`
   const tokenLifetimeMs = config.ACCESS_TOKEN_TTL_S * 1000
@@ -90,6 +90,19 @@ export default fp(async function sessionRevocations (fastify) {
     return catchingUp
   }
 
+  fastify.decorate('sessionRevocations', {
+    minimumVersion: (userId) => minimum.get(userId)?.version ?? 0,
+    current: () => subscribed || Date.now() - knownUntil <= pollMs * STALE_AFTER_POLLS,
+    async revoked (userId, sessionVersion) {
+      const message: Message = { userId: userId.toHexString(), sessionVersion }
+      apply(message.userId, sessionVersion)
+      await fastify.redisPublish(channel, JSON.stringify(message)).catch((err: unknown) => {
+        fastify.log.warn({ err }, 'session revocations: could not publish; other instances learn it from MongoDB')
+      })
+    }
+  })
+  if (opts.offline === true) return
+
   // An instance serves only once it knows what was revoked before it started.
   await catchUp()
   if (lastCatchUp === 0) throw new Error('session revocations: could not read recent revocations from MongoDB')
@@ -125,17 +138,5 @@ export default fp(async function sessionRevocations (fastify) {
     clearInterval(timer)
     subscriber.disconnect()
     await catchingUp
-  })
-
-  fastify.decorate('sessionRevocations', {
-    minimumVersion: (userId) => minimum.get(userId)?.version ?? 0,
-    current: () => subscribed || Date.now() - knownUntil <= pollMs * STALE_AFTER_POLLS,
-    async revoked (userId, sessionVersion) {
-      const message: Message = { userId: userId.toHexString(), sessionVersion }
-      apply(message.userId, sessionVersion)
-      await fastify.redisPublish(channel, JSON.stringify(message)).catch((err: unknown) => {
-        fastify.log.warn({ err }, 'session revocations: could not publish; other instances learn it from MongoDB')
-      })
-    }
   })
 }, { name: 'session-revocations', dependencies: ['redis', 'repositories'] })

@@ -9,6 +9,7 @@
 import fp from 'fastify-plugin'
 import { ObjectId } from 'mongodb'
 import { codedError } from './error-handler.ts'
+import type { SignedIn } from './login-throttle/index.ts'
 import type { AgencyRecord } from './repositories/agencies.ts'
 import type { UserChange, UserRecord } from './repositories/users.ts'
 
@@ -70,17 +71,24 @@ export default fp(async function sessions (fastify) {
     return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: config.ACCESS_TOKEN_TTL_S }
   }
 
-  /** The accounts this password opens (every candidate is hashed, so the time does not say which matched). */
-  async function accountsOpened (email: string, password: string, agencyId: string | undefined): Promise<UserRecord[]> {
-    const candidates = agencyId === undefined
+  /**
+   * The accounts this password opens (every candidate is hashed, so the time does not say
+   * which matched), among the accounts at `agencies` when given, and whether they are all
+   * the email's accounts; null when it opens none.
+   */
+  async function accountsOpened (email: string, password: string, agencies: string[] | undefined): Promise<SignedIn & { opened: UserRecord[] } | null> {
+    const candidates = agencies === undefined
       ? await repos.users.globalFindByEmailForLogin(email, MAX_ACCOUNTS_TRIED)
-      : [await repos.users.findByEmailForLogin(new ObjectId(agencyId), email)].filter((user) => user !== null)
+      : (await Promise.all(agencies.slice(0, MAX_ACCOUNTS_TRIED).map((id) => repos.users.findByEmailForLogin(new ObjectId(id), email)))).filter((user) => user !== null)
     if (candidates.length === 0) {
       await passwords.verify(undefined, password)
-      return []
+      return null
     }
     const verdicts = await Promise.all(candidates.map((user) => passwords.verify(user.passwordHash, password)))
-    return candidates.filter((_user, i) => verdicts[i] === true)
+    const opened = candidates.filter((_user, i) => verdicts[i] === true)
+    if (opened.length === 0) return null
+    const allAccounts = opened.length === 1 && (agencies === undefined ? candidates.length === 1 : await repos.users.globalCountByEmail(email, 2) === 1)
+    return { opened, agencies: opened.map((user) => user.agencyId.toHexString()), allAccounts }
   }
 
   fastify.decorate('sessions', {
@@ -107,13 +115,10 @@ export default fp(async function sessions (fastify) {
 
     async login ({ email, password, agencyId }, address) {
       const name = normaliseEmail(email)
-      await loginThrottle.check(name, address)
-      const opened = await accountsOpened(name, password, agencyId)
-      if (opened.length === 0) {
-        await loginThrottle.failed(name, address)
-        throw invalidCredentials()
-      }
-      await loginThrottle.succeeded(name, address)
+      // While the email is delayed, an address tries only the accounts it signed in to before.
+      const proof = await loginThrottle.attempt(name, address, agencyId, (known) => accountsOpened(name, password, known ?? (agencyId === undefined ? undefined : [agencyId])))
+      if (proof === null) throw invalidCredentials()
+      const { opened } = proof
       const active = opened.filter((user) => user.status === 'active')
       if (active.length === 0) throw codedError(403, 'ACCOUNT_DISABLED', 'This account is disabled; ask an administrator of your agency')
       if (active.length === 1) return await issue(active[0]!)

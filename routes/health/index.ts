@@ -18,13 +18,14 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/live', {
     config: alwaysAnswer,
     logLevel: 'warn',
-    schema: { tags: ['health'], summary: 'The process is up', response: { 200: Liveness } }
+    schema: { operationId: 'getLiveness', tags: ['health'], summary: 'The process is up', response: { 200: Liveness } }
   }, async () => ({ status: 'ok' as const }))
 
   fastify.get('/ready', {
     config: alwaysAnswer,
     logLevel: 'warn',
     schema: {
+      operationId: 'getReadiness',
       tags: ['health'],
       summary: 'The dependencies this role needs answer (MongoDB; PostgreSQL on a worker); one it can do without being down is reported as degraded',
       response: { 200: Readiness, 503: Readiness }

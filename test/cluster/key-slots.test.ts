@@ -5,7 +5,7 @@ process.env.HAVEN_TEST_REDIS = 'cluster'
 const { test } = await import('tap')
 const { Cluster } = await import('ioredis')
 const { build } = await import('../helper.ts')
-const { loginKeys } = await import('../../plugins/app/login-throttle.ts')
+const { loginKeys } = await import('../../plugins/app/login-throttle/index.ts')
 const { l2Key } = await import('../../plugins/app/dashboard-cache/redis-tier.ts')
 const { slotViolations } = await import('../support/slot-guard.ts')
 

@@ -43,6 +43,24 @@ test('a bad or missing value is one line naming the variable', async (t) => {
   t.throws(() => loadConfig({ ...valid, REDIS_URL: 'http://x' }), /^Invalid configuration: REDIS_URL must match pattern/)
 })
 
+test('an error names the variable and the rule, never the value of a secret or of a URL (it may carry a password)', async (t) => {
+  const hidden = '(the value is not shown: it may hold a credential)'
+  const cases: Array<[string, string, string]> = [
+    ['JWT_SECRET', 'hunter2-is-too-short', 'must NOT have fewer than 32 characters'],
+    ['OPS_TOKEN', 'hunter2 has a space and is long enough', 'must match pattern "^([\\x21-\\x7e]{32,})?$"'],
+    ['DATABASE_URL', 'mysql://haven:hunter2@db.internal/haven', 'must match pattern "^postgres(ql)?://"'],
+    ['MONGODB_URL', 'mongo://haven:hunter2@db.internal/haven', 'must match pattern "^mongodb(\\+srv)?://"'],
+    ['REDIS_URL', 'redis-tls://:hunter2@cache.internal', 'must match pattern "^rediss?://"'],
+    ['PROMETHEUS_URL', 'prometheus://admin:hunter2@metrics.internal', 'must match pattern "^(https?://.+)?$"']
+  ]
+  for (const [name, value, rule] of cases) {
+    t.throws(() => loadConfig({ ...valid, [name]: value }), new ConfigError(`Invalid configuration: ${name} ${rule} ${hidden}`), name)
+  }
+  const cluster = { ...valid, REDIS_CLUSTER: 'true', REDIS_URL: 'rediss://haven:hunter2@10.0.0.1:6379,hunter2:99999' }
+  t.throws(() => loadConfig(cluster), new ConfigError('Invalid configuration: REDIS_URL: seed node 2 is not host:port'), 'nor a part of REDIS_URL')
+  t.throws(() => loadConfig({ ...valid, LOG_LEVEL: 'loud' }), /^Invalid configuration: LOG_LEVEL must be equal to one of the allowed values \(got "loud"\)$/, 'any other value is shown')
+})
+
 test('TRUST_PROXY trusts a number of hops or a list of proxy addresses, never every hop', async (t) => {
   const oneHop = trustProxySetting(loadConfig({ ...valid, TRUST_PROXY: '1' }).TRUST_PROXY) as (address: string, hop: number) => boolean
   t.same([oneHop('10.0.0.1', 0), oneHop('203.0.113.9', 1)], [true, false], 'one hop: the load balancer, not what the client wrote')
@@ -72,7 +90,7 @@ test('REDIS_CLUSTER: REDIS_URL lists a Redis Cluster\'s seed nodes; a wrong clus
   t.throws(() => loadConfig({ ...valid, REDIS_URL: 'redis://10.0.0.1:6379,10.0.0.2:6379' }), new ConfigError('Invalid configuration: REDIS_URL lists several hosts; for a Redis Cluster set REDIS_CLUSTER=true'))
   t.throws(() => loadConfig({ ...valid, REDIS_CLUSTER_NAT_MAP: 'a:1=b:2' }), /^Invalid configuration: REDIS_CLUSTER_NAT_MAP applies to a Redis Cluster only/)
   t.throws(() => loadConfig({ ...cluster, REDIS_URL: 'redis://10.0.0.1:6379/3' }), /^Invalid configuration: REDIS_URL must be redis:\/\/ or rediss:\/\/.* for a Redis Cluster \(no database but 0/)
-  t.throws(() => loadConfig({ ...cluster, REDIS_URL: 'redis://10.0.0.1:99999' }), new ConfigError('Invalid configuration: REDIS_URL: "10.0.0.1:99999" is not host:port'))
+  t.throws(() => loadConfig({ ...cluster, REDIS_URL: 'redis://10.0.0.1:6379,10.0.0.1:99999' }), new ConfigError('Invalid configuration: REDIS_URL: seed node 2 is not host:port'))
   t.throws(() => loadConfig({ ...cluster, REDIS_CLUSTER_NAT_MAP: '10.0.0.1:6379' }), /^Invalid configuration: REDIS_CLUSTER_NAT_MAP: "10.0.0.1:6379" is not announced-host:port=reachable-host:port/)
   t.throws(() => loadConfig({ ...valid, REDIS_KEY_PREFIX: 'haven{eu}:' }), /^Invalid configuration: REDIS_KEY_PREFIX must match pattern/, 'a brace in the prefix would be every key\'s hash tag')
 })
@@ -88,6 +106,20 @@ test('the server refuses to start on a bad variable, naming it, before connectin
   const code = await new Promise((resolve) => child.on('exit', resolve))
   t.equal(code, 78, 'exits with EX_CONFIG')
   t.equal(stderr.trim(), 'Invalid configuration: PORT must be <= 65535 (got "99999")')
+})
+
+test('the server\'s start-up error never prints a secret', async (t) => {
+  const root = path.resolve(import.meta.dirname, '../..')
+  const child = spawn(process.execPath, [path.join(root, 'server.ts')], {
+    env: { PATH: process.env.PATH, ...valid, JWT_SECRET: 'hunter2-is-too-short' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  const code = await new Promise((resolve) => child.on('exit', resolve))
+  t.equal(code, 78, 'exits with EX_CONFIG')
+  t.equal(output.trim(), 'Invalid configuration: JWT_SECRET must NOT have fewer than 32 characters (the value is not shown: it may hold a credential)')
 })
 
 test('.env.example lists every variable, with its default', async (t) => {

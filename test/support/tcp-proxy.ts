@@ -1,6 +1,6 @@
 // A TCP proxy in front of a real server, so a test can make that server
-// "unreachable" (cut) and reachable again (restore), or slow (latency), without
-// stopping or slowing it for every other test file.
+// "unreachable" (cut) and reachable again (restore), slow (latency), or lose
+// an answer it sent (dropNextResponse), without touching it for every other test file.
 import net from 'node:net'
 import { once } from 'node:events'
 
@@ -13,18 +13,27 @@ export interface TcpProxy {
   restore: () => void
   /** delays every chunk, both ways, by ms (0: none); order is kept */
   latency: (ms: number) => void
+  /** the next bytes the server sends are not passed on: that connection closes instead, the request done but its answer lost */
+  dropNextResponse: () => void
   close: () => Promise<void>
 }
 
 export async function startTcpProxy (targetHost: string, targetPort: number): Promise<TcpProxy> {
   let open = true
   let delayMs = 0
+  let dropNext = false
   const sockets = new Set<net.Socket>()
   // A chunk never leaves before one that came earlier (also when the latency drops meanwhile),
   // and timers due at the same time fire in the order they were set: the stream stays in order.
-  const forward = (from: net.Socket, to: net.Socket) => {
+  const forward = (from: net.Socket, to: net.Socket, fromServer: boolean) => {
     let lastDue = 0
     from.on('data', (chunk: Buffer) => {
+      if (fromServer && dropNext) {
+        dropNext = false
+        from.destroy()
+        to.destroy()
+        return
+      }
       const due = Math.max(Date.now() + delayMs, lastDue)
       lastDue = due
       if (due <= Date.now()) to.write(chunk)
@@ -42,8 +51,8 @@ export async function startTcpProxy (targetHost: string, targetPort: number): Pr
       socket.on('close', () => sockets.delete(socket))
       socket.on('error', () => { client.destroy(); upstream.destroy() })
     }
-    forward(client, upstream)
-    forward(upstream, client)
+    forward(client, upstream, false)
+    forward(upstream, client, true)
   })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -60,6 +69,7 @@ export async function startTcpProxy (targetHost: string, targetPort: number): Pr
     cut: () => { open = false; dropAll() },
     restore: () => { open = true },
     latency: (ms) => { delayMs = ms },
+    dropNextResponse: () => { dropNext = true },
     close: async () => {
       dropAll()
       server.close()

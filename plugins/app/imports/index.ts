@@ -1,16 +1,17 @@
 // Bulk imports of properties, units or tenants from a CSV file. The route stores
 // the upload (scan(): the file streams into GridFS while its rows are counted and
-// its header checked, so a bad file answers 400 before anything is queued); the
-// run-import task then validates each row with the create route's schema, writes
-// the valid ones in batches (one unordered bulkWrite each: a bad row never stops
-// the good ones; natural keys make a second run a no-op) and keeps a CSV report
-// of the rejected rows with their reasons, downloadable as the job's file.
+// its header checked, within the bounds of bounded-parser.ts, so a bad file
+// answers 400 before anything is queued); the run-import task then validates each
+// row with the create route's schema, writes the valid ones in batches (one
+// unordered bulkWrite each: a bad row never stops the good ones; natural keys make
+// a second run a no-op) and keeps a CSV report of the rejected rows with their
+// reasons, downloadable as the job's file.
 import fp from 'fastify-plugin'
+import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { ObjectId } from 'mongodb'
-import { parse, type Parser } from 'csv-parse'
 import { stringify } from 'csv-stringify'
 import { codedError } from '../error-handler.ts'
 import { describeIssue, type Check } from '../validation.ts'
@@ -18,6 +19,8 @@ import type { JobControl, Outcome } from '../job-store/tracked-task.ts'
 import type { JobRecord } from '../job-store/records.ts'
 import { bodyOf, IMPORTS, type Body, type ImportResource } from './resources.ts'
 import { CONTENT_TYPES } from '../exports/writers.ts'
+import { neutralise } from '../exports/columns.ts'
+import { boundedParser, rowsOf, type CsvBounds } from './bounded-parser.ts'
 
 export interface ImportParams extends Record<string, unknown> {
   resource: ImportResource
@@ -27,7 +30,8 @@ export interface ImportParams extends Record<string, unknown> {
   rows: number
 }
 
-export interface ScannedUpload { uploadId: string, rows: number, header: string[] }
+/** sha256: the file's digest, which an Idempotency-Key's request covers */
+export interface ScannedUpload { uploadId: string, rows: number, header: string[], sha256: string }
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,8 +43,6 @@ declare module 'fastify' {
   }
 }
 
-const PARSE_OPTIONS = { bom: true, skip_empty_lines: true, relax_column_count: true } as const
-
 function checkHeader (resource: ImportResource, header: string[] | undefined): string[] {
   if (header === undefined) throw codedError(400, 'EMPTY_FILE', 'The file holds no header row')
   const known = new Set(IMPORTS[resource].columns)
@@ -50,42 +52,39 @@ function checkHeader (resource: ImportResource, header: string[] | undefined): s
   return header
 }
 
-/**
- * Reads records from a parser as they come (it is also being written to). It
- * keeps reading after a refused record, so the writer never waits on a parser
- * nobody reads; the first refusal is thrown at the end.
- */
-async function consume (parser: Parser, onRecord: (record: string[]) => void): Promise<void> {
-  let refused: unknown
-  for await (const record of parser) {
-    try {
-      onRecord(record as string[])
-    } catch (err) {
-      refused ??= err
-    }
-  }
-  if (refused !== undefined) throw refused
-}
+// A batch holds at most EXPORT_BATCH_SIZE rows and about this many characters of cells: what an
+// import holds at once does not grow with the width of its rows.
+const BATCH_CHARS = 1_048_576
 
 export default fp(async function importService (fastify) {
   const checks = new Map<ImportResource, Check>(Object.entries(IMPORTS).map(([resource, definition]) => [resource as ImportResource, fastify.validation.compile(definition.schema)]))
   const batchSize = fastify.config.EXPORT_BATCH_SIZE
+  const bounds = (resource: ImportResource): CsvBounds => ({ columns: IMPORTS[resource].columns.length, maxRows: fastify.config.IMPORT_MAX_ROWS })
 
   async function scan (agencyId: ObjectId, resource: ImportResource, fileName: string, file: Readable): Promise<ScannedUpload> {
     const upload = fastify.jobFiles.upload(fileName, CONTENT_TYPES.csv, { agencyId: agencyId.toHexString(), jobId: 'upload' })
-    const parser = parse(PARSE_OPTIONS)
+    const parser = boundedParser(bounds(resource))
     let header: string[] | undefined
     let rows = 0
-    const counted = consume(parser, (record) => {
-      if (header === undefined) header = checkHeader(resource, record)
-      else rows++
-    })
+    const digest = createHash('sha256')
+    // A refused header ends the loop, which destroys the parser: the rest of the file is not parsed.
+    const counted = (async () => {
+      for await (const { record } of rowsOf(parser)) {
+        if (header === undefined) header = checkHeader(resource, record)
+        else rows++
+      }
+    })()
     counted.catch(() => undefined)
     // The bytes go to GridFS as they are; a copy goes through the parser beside them.
     const tee = new Transform({
       transform (chunk: Buffer, _encoding, callback) {
-        // A parser that failed (bad CSV) reads no more; its error is thrown at the end.
-        if (parser.destroyed || parser.write(chunk)) {
+        digest.update(chunk)
+        // Once the parser has refused the file, the rest is read but neither parsed nor stored.
+        if (parser.destroyed) {
+          callback()
+          return
+        }
+        if (parser.write(chunk)) {
           callback(null, chunk)
           return
         }
@@ -100,24 +99,22 @@ export default fp(async function importService (fastify) {
         counted.then(() => callback(), callback)
       }
     })
+    let refusal: unknown
     try {
       await pipeline(file, tee, upload)
       await counted
+      if (rows === 0) refusal = codedError(400, 'EMPTY_FILE', 'The file holds a header but no rows')
     } catch (err) {
-      await fastify.jobFiles.remove(upload.id.toHexString())
-      if ((err as { code?: string }).code?.startsWith('CSV_') === true) throw codedError(400, 'INVALID_CSV', `The file is not valid CSV: ${(err as Error).message}`)
-      throw err
+      refusal = err
     }
-    // A file past IMPORT_MAX_BYTES is cut short by the multipart parser, which marks it truncated.
-    if ((file as { truncated?: boolean }).truncated === true) {
+    // A file past IMPORT_MAX_BYTES is cut short by the multipart parser, which marks it truncated:
+    // that says more than whatever its cut-off end broke.
+    if ((file as { truncated?: boolean }).truncated === true) refusal = codedError(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${fastify.config.IMPORT_MAX_BYTES} bytes`)
+    if (refusal !== undefined) {
       await fastify.jobFiles.remove(upload.id.toHexString())
-      throw codedError(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${fastify.config.IMPORT_MAX_BYTES} bytes`)
+      throw refusal
     }
-    if (rows === 0) {
-      await fastify.jobFiles.remove(upload.id.toHexString())
-      throw codedError(400, 'EMPTY_FILE', 'The file holds a header but no rows')
-    }
-    return { uploadId: upload.id.toHexString(), rows, header: header! }
+    return { uploadId: upload.id.toHexString(), rows, header: header!, sha256: digest.digest('hex') }
   }
 
   async function run (job: JobRecord, control: JobControl): Promise<Outcome> {
@@ -131,7 +128,7 @@ export default fp(async function importService (fastify) {
     const name = `${params.resource}-import-rejected-${job.id}.csv`
     const report = fastify.jobFiles.upload(name, CONTENT_TYPES.csv, { agencyId: job.agencyId, jobId: job.id })
     await control.pendingFile(report.id.toHexString())
-    const parser = parse({ ...PARSE_OPTIONS, info: true })
+    const parser = boundedParser(bounds(params.resource))
     const source = pipeline(fastify.jobFiles.open(params.uploadId), parser)
     source.catch(() => undefined)
 
@@ -144,10 +141,12 @@ export default fp(async function importService (fastify) {
         reportRows = stringify({ header: true, columns: ['line', 'reasons', ...header] })
         reportDone = pipeline(reportRows, report)
       }
-      if (!reportRows.write([line, reasons.join('; '), ...cells])) await once(reportRows, 'drain')
+      // The admin opens the report in a spreadsheet: a refused cell must not run there as a formula.
+      if (!reportRows.write([line, neutralise(reasons.join('; ')), ...cells.map(neutralise)])) await once(reportRows, 'drain')
     }
 
     let batch: Array<{ line: number, cells: string[], body: Body }> = []
+    let batchChars = 0
     const flush = async () => {
       const valid: typeof batch = []
       const refused: Array<{ line: number, reasons: string[], cells: string[] }> = []
@@ -166,21 +165,21 @@ export default fp(async function importService (fastify) {
       for (const row of refused.sort((x, y) => x.line - y.line)) await reject(row.line, row.reasons, row.cells)
       const done = batch.length
       batch = []
+      batchChars = 0
       await control.batch(done)
     }
 
     let first = true
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[], info: { lines: number } }>) {
-      const cells = record
-      const line = info.lines
+    for await (const { record: cells, info } of rowsOf(parser)) {
       if (first) {
         header = checkHeader(params.resource, cells)
         first = false
         continue
       }
       counts.rows++
-      batch.push({ line, cells, body: bodyOf(header, cells) })
-      if (batch.length >= batchSize) await flush()
+      batch.push({ line: info.lines, cells, body: bodyOf(header, cells) })
+      for (const cell of cells) batchChars += cell.length
+      if (batch.length >= batchSize || batchChars >= BATCH_CHARS) await flush()
     }
     await source
     if (batch.length > 0) await flush()

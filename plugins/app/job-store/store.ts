@@ -90,9 +90,10 @@ export class JobStore {
 
   /**
    * Queues a job, or answers the user's identical job that is still queued or
-   * running (created: false). The row and the queue's job commit together.
+   * running (created: false), or the job made before with this id (an idempotent
+   * create resumed). The row and the queue's job commit together.
    */
-  async create (agencyId: ObjectId, userId: ObjectId, spec: JobSpec): Promise<{ job: JobRecord, created: boolean }> {
+  async create (agencyId: ObjectId, userId: ObjectId, spec: JobSpec, id = new ObjectId()): Promise<{ job: JobRecord, created: boolean }> {
     const agency = agencyId.toHexString()
     const user = userId.toHexString()
     const fingerprint = createHash('sha256').update(canonicalJson({ type: spec.type, params: spec.params })).digest('base64url')
@@ -101,9 +102,9 @@ export class JobStore {
         const inserted = await client.query<JobRow>(
           `INSERT INTO jobs (id, agency_id, user_id, type, priority, params, fingerprint, max_attempts)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-           ON CONFLICT (agency_id, user_id, fingerprint) WHERE status IN ('queued', 'running') DO NOTHING
+           ON CONFLICT DO NOTHING
            RETURNING *`,
-          [new ObjectId().toHexString(), agency, user, spec.type, spec.priority, spec.params, fingerprint, spec.maxAttempts])
+          [id.toHexString(), agency, user, spec.type, spec.priority, spec.params, fingerprint, spec.maxAttempts])
         const row = inserted.rows[0]
         if (row !== undefined) {
           await client.query(
@@ -113,8 +114,9 @@ export class JobStore {
           return { job: jobOf(row), created: true }
         }
         const existing = await client.query<JobRow>(
-          `SELECT * FROM jobs WHERE agency_id = $1 AND user_id = $2 AND fingerprint = $3 AND status IN ('queued', 'running')`,
-          [agency, user, fingerprint])
+          `SELECT * FROM jobs WHERE agency_id = $1 AND (id = $4 OR (user_id = $2 AND fingerprint = $3 AND status IN ('queued', 'running')))
+           ORDER BY id = $4 DESC LIMIT 1`,
+          [agency, user, fingerprint, id.toHexString()])
         return existing.rows[0] === undefined ? null : { job: jobOf(existing.rows[0]), created: false }
       })
       // null: the identical job finished between the two statements; queue a new one.

@@ -14,6 +14,7 @@ import { ObjectId } from 'mongodb'
 import type { JobHelpers, Task } from 'graphile-worker'
 import { queueKey } from './store.ts'
 import type { JobFile, JobRecord } from './records.ts'
+import { isCodedError } from '../error-handler.ts'
 
 export interface Outcome { result: Record<string, unknown>, file: JobFile | null }
 
@@ -39,10 +40,12 @@ class Stop extends Error {
 
 interface Payload { jobId: string, agencyId: string }
 
-function errorOf (err: unknown): { code: string, message: string } {
-  const { code, message, name } = err as { code?: unknown, message?: string, name?: string }
-  const ours = typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)
-  return { code: ours ? code : 'JOB_FAILED', message: (ours ? message ?? '' : `${name ?? 'Error'}: ${message ?? 'unknown error'}`).slice(0, 500) }
+/** What a failure of anything but our own coded errors tells the client; the detail is logged under the job id. */
+const INTERNAL_JOB_ERROR = { code: 'JOB_FAILED', message: 'The job failed on our side; its details are in our logs under the job id' }
+
+/** The error the status route, the event stream and the webhook show: ours as it is, anything else generic. */
+function publicError (err: unknown): { code: string, message: string } {
+  return isCodedError(err) ? { code: err.code, message: err.message.slice(0, 500) } : INTERNAL_JOB_ERROR
 }
 
 export function trackedTask (app: FastifyInstance, work: TrackedWork): Task {
@@ -116,8 +119,8 @@ export function trackedTask (app: FastifyInstance, work: TrackedWork): Task {
         await helpers.addJob(helpers.job.task_identifier, rawPayload, { jobKey: queueKey(job.id), maxAttempts, priority: helpers.job.priority })
         return
       }
-      const error = errorOf(err)
-      helpers.logger.error(`job ${job.id} attempt ${attempts}/${maxAttempts} failed: ${error.code} ${error.message}`)
+      const error = publicError(err)
+      app.log.error({ err, jobId: job.id, agencyId, task: helpers.job.task_identifier, attempt: attempts, maxAttempts }, 'job attempt failed')
       if (attempts < maxAttempts) await jobStore.retryLater(job, error)
       else await jobStore.finish(job, { status: 'failed', error, webhook: await webhookConfigured(agencyId) })
       throw err

@@ -40,13 +40,14 @@ declare module 'fastify' {
 const CLEANUP_EVERY_MS = 3_600_000
 let appsInProcess = 0
 
-export default fp(async function opsReport (fastify) {
+export default fp<{ offline?: boolean }>(async function opsReport (fastify, opts) {
   const config = fastify.config
   appsInProcess++
   const instance = `${os.hostname()}:${process.pid}${appsInProcess > 1 ? `#${appsInProcess}` : ''}`
   const pool = fastify.pg.pool
 
-  const collector = config.OBSERVABILITY === 'full' ? new Collector(fastify, instance) : null
+  // Offline nothing is served, so nothing is collected or written.
+  const collector = config.OBSERVABILITY === 'full' && opts.offline !== true ? new Collector(fastify, instance) : null
   const pending: Interval[] = []
   let lastCleanup = 0
   let flushing: Promise<void> = Promise.resolve()

@@ -59,10 +59,35 @@ export class AgenciesRepository {
     return await this.findWebhook(agencyId) !== null
   }
 
-  /** false: no such agency. */
-  async setWebhook (agencyId: ObjectId, webhook: WebhookSettings): Promise<boolean> {
-    const result = await this.collection.updateOne({ _id: agencyId }, { $set: { webhook, updatedAt: new Date() } }, { maxTimeMS: this.maxTimeMS, comment: 'repo:agencies.setWebhook' })
-    return result.matchedCount === 1
+  /**
+   * The agency's first webhook; null when it has one already (nothing is
+   * replaced: a concurrent change keeps its secret).
+   */
+  async createWebhook (agencyId: ObjectId, webhook: WebhookSettings): Promise<WebhookSettings | null> {
+    const result = await this.collection.updateOne({ _id: agencyId, webhook: { $exists: false } }, { $set: { webhook, updatedAt: webhook.updatedAt } }, {
+      maxTimeMS: this.maxTimeMS, comment: 'repo:agencies.createWebhook'
+    })
+    return result.modifiedCount === 1 ? webhook : null
+  }
+
+  /** Changes the URL alone, so a rotation running meanwhile keeps its secret; null: no webhook. */
+  async setWebhookUrl (agencyId: ObjectId, url: string, now: Date): Promise<WebhookSettings | null> {
+    const record = await this.collection.findOneAndUpdate({ _id: agencyId, webhook: { $exists: true } }, { $set: { 'webhook.url': url, 'webhook.updatedAt': now, updatedAt: now } }, {
+      maxTimeMS: this.maxTimeMS, projection: { webhook: 1 }, returnDocument: 'after', comment: 'repo:agencies.setWebhookUrl'
+    })
+    return record?.webhook ?? null
+  }
+
+  /**
+   * Replaces the signing secret if it is still `current` (compare and set), the
+   * old one signing until `previousUntil`; null: no webhook, or another rotation
+   * came first.
+   */
+  async rotateWebhookSecret (agencyId: ObjectId, current: string, secret: string, previousUntil: Date, now: Date): Promise<WebhookSettings | null> {
+    const record = await this.collection.findOneAndUpdate({ _id: agencyId, 'webhook.secret': current }, {
+      $set: { 'webhook.secret': secret, 'webhook.previousSecret': current, 'webhook.previousSecretExpiresAt': previousUntil, 'webhook.updatedAt': now, updatedAt: now }
+    }, { maxTimeMS: this.maxTimeMS, projection: { webhook: 1 }, returnDocument: 'after', comment: 'repo:agencies.rotateWebhookSecret' })
+    return record?.webhook ?? null
   }
 
   async removeWebhook (agencyId: ObjectId): Promise<boolean> {

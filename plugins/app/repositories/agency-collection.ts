@@ -115,8 +115,20 @@ export class AgencyCollection<T extends AgencyDoc> {
     return await this.collection.find(this.scoped(agencyId, { _id: { $in: ids } }), this.readOptions(method)).toArray() as T[]
   }
 
-  async insert (doc: OptionalUnlessRequiredId<T>, method = 'insert'): Promise<void> {
-    await this.collection.insertOne(doc, this.writeOptions(method))
+  /**
+   * Inserts a new document; when one with its id is there already (an idempotent
+   * create resumed after a failure, or its concurrent duplicate), answers that one.
+   */
+  async insertOnce (doc: T, method: string): Promise<T> {
+    try {
+      await this.collection.insertOne(doc as OptionalUnlessRequiredId<T>, this.writeOptions(method))
+      return doc
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err
+      const stored = await this.findById(doc.agencyId, doc._id, method)
+      if (stored === null) throw err
+      return stored
+    }
   }
 
   /**

@@ -1,7 +1,7 @@
 // Idempotency keys: the first request with a key claims it and names the
 // resource it creates; a replay (or a concurrent duplicate) finds the claim,
 // resumes the same creation, and answers with the first response once stored.
-import { createHash } from 'node:crypto'
+import { createHmac } from 'node:crypto'
 import type { Db, ObjectId } from 'mongodb'
 import { isDuplicateKey } from './agency-collection.ts'
 
@@ -30,8 +30,9 @@ function canonical (value: unknown): unknown {
   return value
 }
 
-export function requestHash (body: unknown): string {
-  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex')
+/** The request a key was first used for, as a keyed digest of its canonical JSON. */
+export function requestHash (body: unknown, key: Buffer): string {
+  return createHmac('sha256', key).update(JSON.stringify(canonical(body))).digest('hex')
 }
 
 export class IdempotencyKeysRepository {

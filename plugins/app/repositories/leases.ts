@@ -43,8 +43,9 @@ export class LeasesRepository {
     this.leases = new AgencyCollection<LeaseRecord>(db, 'leases', { maxTimeMS, indexes, projection: PROJECTION })
   }
 
-  async create (record: LeaseRecord): Promise<void> {
-    await this.leases.insert(record, 'create')
+  /** The lease with this id: the one given, or the one created before with it (an idempotent create resumed). */
+  create (record: LeaseRecord): Promise<LeaseRecord> {
+    return this.leases.insertOnce(record, 'create')
   }
 
   findById (agencyId: ObjectId, id: ObjectId): Promise<LeaseRecord | null> {

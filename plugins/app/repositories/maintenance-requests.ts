@@ -59,8 +59,7 @@ export class MaintenanceRequestsRepository {
       createdAt: now,
       updatedAt: now
     }
-    await this.requests.insert(record, 'create')
-    return record
+    return await this.requests.insertOnce(record, 'create')
   }
 
   findById (agencyId: ObjectId, id: ObjectId): Promise<MaintenanceRequestRecord | null> {

@@ -47,9 +47,7 @@ export class PropertiesRepository {
   }
 
   async create (agencyId: ObjectId, id: ObjectId, input: PropertyInput): Promise<PropertyRecord> {
-    const record = newProperty(agencyId, id, input, new Date())
-    await this.properties.insert(record, 'create')
-    return record
+    return await this.properties.insertOnce(newProperty(agencyId, id, input, new Date()), 'create')
   }
 
   /** Bulk import: a row whose natural key (name and postal code) is already there is left as it is. */

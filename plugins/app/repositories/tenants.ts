@@ -55,9 +55,7 @@ export class TenantsRepository {
   }
 
   async create (agencyId: ObjectId, id: ObjectId, input: TenantInput): Promise<TenantRecord> {
-    const record = newTenant(agencyId, id, input, new Date())
-    await this.tenants.insert(record, 'create')
-    return record
+    return await this.tenants.insertOnce(newTenant(agencyId, id, input, new Date()), 'create')
   }
 
   /** Bulk import: a row whose natural key (names and contact details) is already there is left as it is. */

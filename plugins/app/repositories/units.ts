@@ -44,14 +44,12 @@ export class UnitsRepository {
 
   /** The caller checks the property; the unique label index settles concurrent creates. */
   async create (agencyId: ObjectId, id: ObjectId, input: UnitInput): Promise<UnitRecord> {
-    const record = newUnit(agencyId, id, input, new Date())
     try {
-      await this.units.insert(record, 'create')
+      return await this.units.insertOnce(newUnit(agencyId, id, input, new Date()), 'create')
     } catch (err) {
       if (isDuplicateKey(err)) throw labelTaken(input.label)
       throw err
     }
-    return record
   }
 
   /** Bulk import: the natural key is the unit's label in its property (the unique index); existing units are left as they are. */

@@ -47,6 +47,12 @@ export class UsersRepository {
     }).sort({ _id: 1 }).limit(limit).toArray()
   }
 
+  /** How many agencies the email has an account at, counting at most `upTo`. */
+  async globalCountByEmail (email: string, upTo: number): Promise<number> {
+    const { maxTimeMS, comment } = this.users.readOptions('globalCountByEmail')
+    return await this.users.collection.countDocuments({ email }, { limit: upTo, maxTimeMS, comment })
+  }
+
   /** Login at a named agency. */
   async findByEmailForLogin (agencyId: ObjectId, email: string): Promise<UserRecord | null> {
     return await this.users.collection.findOne(this.users.scoped(agencyId, { email }), {
@@ -62,8 +68,9 @@ export class UsersRepository {
     })
   }
 
-  async create (user: UserRecord): Promise<void> {
-    await this.users.insert(user, 'create')
+  /** The user with this id: the one given, or the one created before with it (an idempotent create resumed). */
+  create (user: UserRecord): Promise<UserRecord> {
+    return this.users.insertOnce(user, 'create')
   }
 
   findById (agencyId: ObjectId, id: ObjectId): Promise<UserRecord | null> {

@@ -48,8 +48,8 @@ export async function resolveWebhookUrl (raw: string, allowPrivate: boolean): Pr
   const first = addresses[0]
   if (first === undefined) throw refused(`The webhook host ${host} does not resolve`)
   if (!allowPrivate) {
-    const inside = addresses.find((a) => !isPublicAddress(a.address))
-    if (inside !== undefined) throw refused(`The webhook host ${host} resolves to ${inside.address}, a loopback, link-local, private or reserved address`)
+    // Which address it was stays unsaid: answering it would let anyone map our internal host names.
+    if (addresses.some((a) => !isPublicAddress(a.address))) throw refused('The webhook host resolves to an address that is not allowed (only public addresses are)')
   }
   return { url, address: first.address, family: first.family === 6 ? 6 : 4 }
 }

@@ -2,7 +2,10 @@
 // gets an HTTPS POST of the event, delivered by the deliver-webhook task with the
 // queue's retries and backoff. A delivery row per job and event (unique) is made
 // in the transaction that finishes the job, and once a receiver accepts it the
-// row says so: a retried task never posts an accepted event again.
+// row says so: a retried task never posts an accepted event again. An attempt
+// ends at its deadline (WEBHOOK_TIMEOUT_MS) whatever the receiver does, and the
+// task runs in slots of its own (plugins/app/jobs), so receivers we do not
+// control cannot hold up anyone's exports or imports.
 // Signature (Stripe-style): Haven-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256
 // of "<t>.<body>" with the agency's secret>; after a rotation, a second v1 with
 // the previous secret for a day. Haven-Webhook-Id names the event for dedupe.
@@ -14,6 +17,7 @@ import type { LookupFunction } from 'node:net'
 import type { ObjectId } from 'mongodb'
 import type { WebhookSettings } from '../repositories/agencies.ts'
 import { resolveWebhookUrl, type Resolved } from './address-guard.ts'
+import { codedError } from '../error-handler.ts'
 
 /** How long the previous secret still signs after a rotation. */
 export const ROTATION_GRACE_MS = 24 * 3600_000
@@ -31,6 +35,23 @@ declare module 'fastify' {
       deliver: (agencyId: ObjectId, deliveryId: string) => Promise<DeliveryResult>
     }
   }
+}
+
+/** Tries of a webhook change that lost a race (each loss means another change succeeded). */
+const CHANGE_ATTEMPTS = 8
+const busy = () => codedError(409, 'WEBHOOK_BUSY', 'The webhook was changed by another request at the same time; retry')
+
+/** Bytes of a receiver's answer read at most: its status is what counts, the body is only drained. */
+const RESPONSE_BODY_CAP = 64 * 1024
+
+/** The work's outcome, or the deadline's reason if that comes first (a DNS lookup cannot be cancelled, only left behind). */
+function beforeDeadline<T> (work: Promise<T>, deadline: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const expire = () => reject(deadline.reason)
+    if (deadline.aborted) expire()
+    deadline.addEventListener('abort', expire, { once: true })
+    work.then(resolve, reject).finally(() => deadline.removeEventListener('abort', expire))
+  })
 }
 
 const newSecret = () => `whsec_${randomBytes(32).toString('base64url')}`
@@ -51,20 +72,33 @@ export default fp(async function webhooks (fastify) {
     return parts.join(',')
   }
 
-  /** POSTs to the address that was checked (never a second resolution of the name). */
-  function post (target: Resolved, headers: Record<string, string>, body: string): Promise<number> {
+  /**
+   * POSTs to the address that was checked (never a second resolution of the name) and
+   * answers the receiver's status once its answer is complete or RESPONSE_BODY_CAP bytes
+   * of it are in. The deadline aborts it wherever it is: connecting, sending, waiting for
+   * the headers or reading the body (a socket idle limit alone would let a receiver that
+   * sends a byte now and then hold the delivery for ever).
+   */
+  function post (target: Resolved, headers: Record<string, string>, body: string, deadline: AbortSignal): Promise<number> {
     const pinned: LookupFunction = (_hostname, options, callback) => {
       if ((options as { all?: boolean }).all === true) (callback as unknown as (err: null, addresses: Array<{ address: string, family: number }>) => void)(null, [{ address: target.address, family: target.family }])
       else callback(null, target.address, target.family)
     }
     const client = target.url.protocol === 'https:' ? https : http
     return new Promise((resolve, reject) => {
-      const request = client.request(target.url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: pinned, timeout: config.WEBHOOK_TIMEOUT_MS }, (response) => {
-        response.resume() // the body is not ours to read
-        response.on('end', () => resolve(response.statusCode ?? 0))
+      // agent: false: a connection per attempt, closed with it; no idle sockets to receivers are kept.
+      const request = client.request(target.url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: pinned, agent: false, signal: deadline }, (response) => {
+        const status = response.statusCode ?? 0
+        let read = 0
+        response.on('data', (chunk: Buffer) => {
+          read += chunk.length
+          if (read < RESPONSE_BODY_CAP) return
+          resolve(status)
+          request.destroy()
+        })
+        response.on('end', () => resolve(status))
         response.on('error', reject)
       })
-      request.on('timeout', () => request.destroy(new Error(`no answer within ${config.WEBHOOK_TIMEOUT_MS} ms`)))
       request.on('error', reject)
       request.end(body)
     })
@@ -73,22 +107,27 @@ export default fp(async function webhooks (fastify) {
   fastify.decorate('webhooks', {
     async configure (agencyId, url) {
       await resolveWebhookUrl(url, allowPrivate)
-      const now = new Date()
-      const current = await repos.agencies.findWebhook(agencyId)
-      const settings: WebhookSettings = current === null
-        ? { url, secret: newSecret(), previousSecret: null, previousSecretExpiresAt: null, createdAt: now, updatedAt: now }
-        : { ...current, url, updatedAt: now }
-      await repos.agencies.setWebhook(agencyId, settings)
-      return { settings, created: current === null }
+      // Each step is one conditional update of the agency document: the URL alone
+      // changes, so a rotation running meanwhile never has its secret written back.
+      for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+        const now = new Date()
+        const changed = await repos.agencies.setWebhookUrl(agencyId, url, now)
+        if (changed !== null) return { settings: changed, created: false }
+        const made = await repos.agencies.createWebhook(agencyId, { url, secret: newSecret(), previousSecret: null, previousSecretExpiresAt: null, createdAt: now, updatedAt: now })
+        if (made !== null) return { settings: made, created: true }
+      }
+      throw busy()
     },
 
     async rotateSecret (agencyId) {
-      const current = await repos.agencies.findWebhook(agencyId)
-      if (current === null) return null
-      const now = new Date()
-      const settings: WebhookSettings = { ...current, secret: newSecret(), previousSecret: current.secret, previousSecretExpiresAt: new Date(now.getTime() + ROTATION_GRACE_MS), updatedAt: now }
-      await repos.agencies.setWebhook(agencyId, settings)
-      return settings
+      for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+        const current = await repos.agencies.findWebhook(agencyId)
+        if (current === null) return null
+        const now = new Date()
+        const rotated = await repos.agencies.rotateWebhookSecret(agencyId, current.secret, newSecret(), new Date(now.getTime() + ROTATION_GRACE_MS), now)
+        if (rotated !== null) return rotated
+      }
+      throw busy()
     },
 
     signature,
@@ -106,18 +145,20 @@ export default fp(async function webhooks (fastify) {
       const body = JSON.stringify(delivery.payload)
       const timestamp = Math.floor(Date.now() / 1000)
       let httpStatus = 0
+      const deadline = AbortSignal.timeout(config.WEBHOOK_TIMEOUT_MS)
       try {
-        const target = await resolveWebhookUrl(settings.url, allowPrivate)
+        const target = await beforeDeadline(resolveWebhookUrl(settings.url, allowPrivate), deadline)
         httpStatus = await post(target, {
           'content-type': 'application/json',
           'user-agent': 'Haven-Webhooks/1',
           'haven-webhook-id': delivery.id,
           'haven-webhook-timestamp': String(timestamp),
           'haven-signature': signature(settings, timestamp, body)
-        }, body)
+        }, body, deadline)
       } catch (err) {
-        await pool.query('UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = NULL, last_error = $3 WHERE id = $1 AND agency_id = $2', [deliveryId, agency, (err as Error).message.slice(0, 500)])
-        throw err
+        const failure = deadline.aborted ? new Error(`the receiver did not answer completely within ${config.WEBHOOK_TIMEOUT_MS} ms`) : err as Error
+        await pool.query('UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = NULL, last_error = $3 WHERE id = $1 AND agency_id = $2', [deliveryId, agency, failure.message.slice(0, 500)])
+        throw failure
       }
       const accepted = httpStatus >= 200 && httpStatus < 300
       await pool.query(

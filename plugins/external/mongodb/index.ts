@@ -14,7 +14,7 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async function mongodb (fastify) {
+export default fp<{ offline?: boolean }>(async function mongodb (fastify, opts) {
   const config = fastify.config
   const client = new MongoClient(config.MONGODB_URL, {
     appName: 'haven-api',
@@ -36,7 +36,7 @@ export default fp(async function mongodb (fastify) {
 
   fastify.decorate('mongoMonitor', monitor)
 
-  await client.connect()
+  if (opts.offline !== true) await client.connect()
   fastify.addHook('onClose', () => client.close())
   await fastify.register(fastifyMongodb, { client, database: client.options.dbName })
 }, { name: 'mongodb', dependencies: ['metrics'] })

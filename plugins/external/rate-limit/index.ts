@@ -2,7 +2,8 @@
 // across every instance, and the IETF draft RateLimit-* headers. Each signed-in
 // user has a budget (RATE_LIMIT_MAX), and so has their agency as a whole
 // (RATE_LIMIT_AGENCY_MAX): an agency that adds users does not add capacity, and
-// cannot starve the others. The store is
+// cannot starve the others; anonymous callers are limited by client network
+// (client-network.ts). The store is
 // write-behind (see write-behind-store.ts): no Redis round trip per request,
 // exact for small limits such as logins.
 // Policy when Redis is down: every limit keeps counting per instance (so across
@@ -13,6 +14,7 @@ import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import { promClient } from '../metrics.ts'
 import { writeBehindStore } from './write-behind-store.ts'
+import { clientNetwork } from './client-network.ts'
 
 export default fp(async function limits (fastify) {
   const limited = new promClient.Counter({
@@ -30,7 +32,7 @@ export default fp(async function limits (fastify) {
     // request.auth is unset on public routes and on routes outside /v1.
     keyGenerator: (request) => {
       const userId = request.auth?.userId
-      return userId === undefined ? `ip:${request.ip}` : `user:${userId.toHexString()}`
+      return userId === undefined ? `ip:${clientNetwork(request.ip)}` : `user:${userId.toHexString()}`
     },
     max: fastify.config.RATE_LIMIT_MAX,
     timeWindow: fastify.config.RATE_LIMIT_WINDOW_MS,

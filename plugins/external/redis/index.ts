@@ -118,12 +118,13 @@ export async function pingRedis (client: RedisClient): Promise<void> {
   if (!/^cluster_state:ok\s*$/m.test(info)) throw new Error(`Redis Cluster state: ${/^cluster_state:(\S+)/m.exec(info)?.[1] ?? 'unknown'}`)
 }
 
-export default fp(async function redis (fastify) {
+export default fp<{ offline?: boolean }>(async function redis (fastify, opts) {
   const { CACHE_OP_TIMEOUT_MS, REDIS_KEY_PREFIX } = fastify.config
   const target = redisTarget(fastify.config)
+  const lazyConnect = opts.offline === true
   const client: RedisClient = target.mode === 'cluster'
-    ? new Cluster(target.nodes, clusterOptions(CACHE_OP_TIMEOUT_MS, REDIS_KEY_PREFIX, target))
-    : new Redis(target.url, redisOptions(CACHE_OP_TIMEOUT_MS, REDIS_KEY_PREFIX))
+    ? new Cluster(target.nodes, { ...clusterOptions(CACHE_OP_TIMEOUT_MS, REDIS_KEY_PREFIX, target), lazyConnect })
+    : new Redis(target.url, { ...redisOptions(CACHE_OP_TIMEOUT_MS, REDIS_KEY_PREFIX), lazyConnect })
 
   // Without a listener ioredis reports every failed reconnect as an unhandled error;
   // log the transitions, not each attempt.
@@ -141,7 +142,7 @@ export default fp(async function redis (fastify) {
   })
 
   if (client instanceof Cluster) connectNodesEagerly(client)
-  const ready = await Promise.race([
+  const ready = lazyConnect || await Promise.race([
     new Promise<boolean>((resolve) => client.once('ready', () => resolve(true)))
       .then(async () => client instanceof Cluster ? await mastersConnected(client) : true),
     sleep(CACHE_OP_TIMEOUT_MS, false, { ref: false })

@@ -24,7 +24,7 @@ declare module 'fastify' {
 
 const PROBE_MAX_AGE_MS = 1_000
 
-export default fp(async function pressure (fastify) {
+export default fp<{ offline?: boolean }>(async function pressure (fastify, opts) {
   const config = fastify.config
   const probe = sharedProbes(() => probeDependencies(fastify), PROBE_MAX_AGE_MS)
   fastify.decorate('probeDependencies', probe)
@@ -66,7 +66,8 @@ export default fp(async function pressure (fastify) {
     // Without MongoDB (a worker: without PostgreSQL) the instance can only fail slowly; shed at once instead.
     // Two failed probes in a row, not one: a single slow ping under a burst of load
     // is not an outage, and shedding on it would turn the burst into errors.
-    healthCheck: async () => {
+    // Offline (no connection to probe) the plugin would probe at registration: no health check then.
+    healthCheck: opts.offline === true ? undefined : async () => {
       failedProbes = requiredUp(await probe()) ? 0 : failedProbes + 1
       return failedProbes < 2
     },

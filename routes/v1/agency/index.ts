@@ -6,7 +6,7 @@ import { errors } from '../../../schemas/common.ts'
 
 const agency: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/', {
-    schema: { tags: ['agency'], summary: 'The caller\'s agency', response: { 200: Agency, ...errors(401) } }
+    schema: { operationId: 'getAgency', tags: ['agency'], summary: 'The caller\'s agency', response: { 200: Agency, ...errors(401, 404) } }
   }, async (request) => {
     const record = await fastify.repos.agencies.findById(request.auth.agencyId)
     if (record === null) throw fastify.httpErrors.notFound('Agency not found')
@@ -15,7 +15,7 @@ const agency: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.patch('/', {
     config: { minRole: 'admin' },
-    schema: { tags: ['agency'], summary: 'Change the agency\'s settings (admin)', body: AgencyPatch, response: { 200: Agency, ...errors(400, 401, 403) } }
+    schema: { operationId: 'updateAgency', tags: ['agency'], summary: 'Change the agency\'s settings (admin)', body: AgencyPatch, response: { 200: Agency, ...errors(400, 401, 403, 404) } }
   }, async (request) => {
     const record = await fastify.repos.agencies.update(request.auth.agencyId, request.body)
     if (record === null) throw fastify.httpErrors.notFound('Agency not found')

@@ -1,20 +1,22 @@
 // Sign-up, login, refresh and logout: the only public /v1 routes. Every attempt
-// counts against the client address's budget (LOGIN_MAX_PER_ADDRESS, the
+// counts against the client network's budget (LOGIN_MAX_PER_ADDRESS, the
 // rate limiter); login failures are also counted per account and address and
-// per account (plugins/app/login-throttle.ts).
+// per account (plugins/app/login-throttle/).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { AgencyChoice, LoginBody, RefreshBody, SignupBody, SignupResponse, Tokens } from '../../../schemas/auth.ts'
 import { errors } from '../../../schemas/common.ts'
+import { clientNetwork } from '../../../plugins/external/rate-limit/client-network.ts'
 import { presentAgency } from '../../../plugins/app/repositories/agencies.ts'
 import { presentUser } from '../../../plugins/app/repositories/users.ts'
 
 const auth: FastifyPluginAsyncTypebox = async (fastify) => {
   const { LOGIN_MAX_PER_ADDRESS, LOGIN_WINDOW_MS } = fastify.config
-  const perAddress = { max: LOGIN_MAX_PER_ADDRESS, timeWindow: LOGIN_WINDOW_MS, keyGenerator: (request: { ip: string }) => `auth-ip:${request.ip}` }
+  const perAddress = { max: LOGIN_MAX_PER_ADDRESS, timeWindow: LOGIN_WINDOW_MS, keyGenerator: (request: { ip: string }) => `auth-ip:${clientNetwork(request.ip)}` }
 
   fastify.post('/signup', {
     config: { public: true, rateLimit: perAddress },
     schema: {
+      operationId: 'signUp',
       tags: ['auth'],
       summary: 'Create an agency and its owner; answers with the owner\'s tokens',
       description: 'The email may already have accounts at other agencies: each agency\'s account is its own (role, password, status).',
@@ -30,6 +32,7 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/login', {
     config: { public: true, rateLimit: perAddress },
     schema: {
+      operationId: 'logIn',
       tags: ['auth'],
       summary: 'Exchange email and password for an access token and a refresh token',
       description: 'Without agencyId, the email\'s accounts at every agency are tried: when the password opens one, it signs in there; when it opens several, 409 AGENCY_CHOICE_REQUIRED lists them and the client logs in again with agencyId. ' +
@@ -53,6 +56,7 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/refresh', {
     config: { public: true, rateLimit: perAddress },
     schema: {
+      operationId: 'refreshTokens',
       tags: ['auth'],
       summary: 'Exchange a refresh token (single use) for a new token pair',
       body: RefreshBody,
@@ -63,6 +67,7 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/logout', {
     config: { public: true },
     schema: {
+      operationId: 'logOut',
       tags: ['auth'],
       summary: 'Revoke a refresh token and every token rotated from the same login',
       body: RefreshBody,

@@ -2,7 +2,7 @@
 // deposits are raised by the lease; amounts never change (void and re-raise).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
-import { errors, IdParams, Page } from '../../../schemas/common.ts'
+import { errors, IdempotencyHeaders, IdParams, Page } from '../../../schemas/common.ts'
 import { Charge, ChargeCreate, ChargeListQuery, ChargePatch } from '../../../schemas/charge.ts'
 import { presentCharge } from '../../../plugins/app/repositories/charges.ts'
 import { toDate } from '../../../plugins/app/repositories/calendar.ts'
@@ -14,6 +14,7 @@ const charges: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/', {
     schema: {
+      operationId: 'listCharges',
       tags: ['charges'],
       summary: 'List charges, by keyset page',
       description: 'Filters: leaseId, status, leaseId+status, status+overdue. Sorts: dueDate, createdAt (prefix - for descending).',
@@ -30,7 +31,7 @@ const charges: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
-    schema: { tags: ['charges'], summary: 'One charge', params: IdParams, response: { 200: Charge, ...errors(400, 401, 404) } }
+    schema: { operationId: 'getCharge', tags: ['charges'], summary: 'One charge', params: IdParams, response: { 200: Charge, ...errors(400, 401, 404) } }
   }, async (request) => {
     const charge = await repos.charges.findById(request.auth.agencyId, new ObjectId(request.params.id))
     if (charge === null) throw fastify.httpErrors.notFound('No such charge')
@@ -39,28 +40,34 @@ const charges: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/', {
     schema: {
+      operationId: 'createCharge',
       tags: ['charges'],
       summary: 'Raise a one-off charge on a lease (manager); existing credit settles it at once',
+      headers: IdempotencyHeaders,
       body: ChargeCreate,
-      response: { 201: Charge, ...errors(400, 401, 403, 404, 409) }
+      response: { 201: Charge, ...errors(400, 401, 403, 404, 409, 422) }
     }
   }, async (request, reply) => {
     const { leaseId, dueDate, ...rest } = request.body
-    const charge = await money.raiseCharge(request.auth.agencyId, new ObjectId(), { ...rest, leaseId: new ObjectId(leaseId), dueDate: toDate(dueDate) })
-    reply.code(201).header('location', `/v1/charges/${charge._id.toHexString()}`)
-    return presentCharge(charge)
+    return await fastify.idempotency.created(request, reply, {
+      scope: 'charges.create',
+      status: 201,
+      create: async (id) => presentCharge(await money.raiseCharge(request.auth.agencyId, id, { ...rest, leaseId: new ObjectId(leaseId), dueDate: toDate(dueDate) })),
+      location: (charge) => `/v1/charges/${charge.id}`
+    })
   })
 
   fastify.patch('/:id', {
-    schema: { tags: ['charges'], summary: 'Change a charge\'s description (manager)', params: IdParams, body: ChargePatch, response: { 200: Charge, ...errors(400, 401, 403, 404) } }
+    schema: { operationId: 'updateCharge', tags: ['charges'], summary: 'Change a charge\'s description (manager)', params: IdParams, body: ChargePatch, response: { 200: Charge, ...errors(400, 401, 403, 404, 409) } }
   }, async (request) => presentCharge(await money.describeCharge(request.auth.agencyId, new ObjectId(request.params.id), request.body.description)))
 
   fastify.delete('/:id', {
     schema: {
+      operationId: 'voidCharge',
       tags: ['charges'],
       summary: 'Void a charge (manager); payments it held settle the next open charges or become credit',
       params: IdParams,
-      response: { 200: Charge, ...errors(400, 401, 403, 404) }
+      response: { 200: Charge, ...errors(400, 401, 403, 404, 409) }
     }
   }, async (request) => presentCharge(await money.voidCharge(request.auth.agencyId, new ObjectId(request.params.id))))
 }

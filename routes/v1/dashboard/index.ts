@@ -7,6 +7,7 @@ import { Dashboard, DashboardQuery } from '../../../schemas/dashboard.ts'
 const dashboard: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/', {
     schema: {
+      operationId: 'getDashboard',
       tags: ['dashboard'],
       summary: 'The agency at a glance: portfolio, leases, rent, arrears, 12 months, maintenance, latest payments',
       description: 'Widgets to include with include= (default all, in any order); the month with period= (default the current one, UTC), from the agency\'s first month with money to its last or the current one, else 400 PERIOD_OUT_OF_RANGE. Figures as of now: occupancy, expiring leases, aging, open maintenance.',

@@ -3,18 +3,20 @@
 // agency and the job and is signed with a key derived from the server secret.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { errors } from '../../../schemas/common.ts'
+import { errors, FILE_TYPES } from '../../../schemas/common.ts'
 import { codedError } from '../../../plugins/app/error-handler.ts'
 
 const downloads: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/:token', {
     config: { public: true },
     schema: {
+      operationId: 'downloadByLink',
       tags: ['jobs'],
       summary: 'A job\'s file through a signed link (no Authorization header)',
       description: '403 LINK_INVALID for a link we did not sign, 410 LINK_EXPIRED after its time; ask the job status route for a fresh one.',
       params: Type.Object({ token: Type.String({ minLength: 10, maxLength: 1_000, pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$' }) }, { additionalProperties: false }),
-      response: { 200: Type.Unsafe({ description: 'the file' }), ...errors(400, 404) }
+      produces: [...FILE_TYPES],
+      response: { 200: Type.Unsafe({ description: 'the file' }), ...errors(400, 403, 404, 410) }
     }
   }, async (request, reply) => {
     const claims = fastify.jobFiles.verifyLink(request.params.token)

@@ -7,7 +7,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { errors, IdParams, NoBody, Page } from '../../../schemas/common.ts'
+import { errors, FILE_TYPES, IdParams, NoBody, Page } from '../../../schemas/common.ts'
 import { Job, JobEventsHeaders, JobListQuery } from '../../../schemas/job.ts'
 import { codedError } from '../../../plugins/app/error-handler.ts'
 import { hasRole } from '../../../plugins/app/tenancy.ts'
@@ -17,7 +17,7 @@ import { UNFINISHED, type JobRecord } from '../../../plugins/app/job-store/recor
 const TAGS = ['jobs']
 
 const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { jobStore, jobFiles, jobEvents, config } = fastify
+  const { jobStore, jobFiles, jobFeed, jobStreamSlots, config } = fastify
 
   const seesAll = (request: FastifyRequest) => hasRole(request.auth.role, 'admin')
 
@@ -32,6 +32,7 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/', {
     schema: {
+      operationId: 'listJobs',
       tags: TAGS,
       summary: 'Job history, newest first, by keyset page',
       description: 'Filters: type, status. A user lists their own jobs; admins and the owner every job of the agency.',
@@ -48,6 +49,7 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/:id', {
     schema: {
+      operationId: 'getJob',
       tags: TAGS,
       summary: 'A job\'s status: progress, rate, time left, error, download link',
       description: 'Poll with If-None-Match: an unchanged job answers 304. While it is queued or running, Retry-After says when to ask again.',
@@ -63,6 +65,7 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/:id/cancellation', {
     config: { minRole: 'viewer' },
     schema: {
+      operationId: 'cancelJob',
       tags: TAGS,
       summary: 'Cancel a job: a queued job at once, a running one within a batch',
       description: 'Answers the job (status cancelled, or still running with cancelRequested: true until its next batch). A finished job answers 409 JOB_FINISHED.',
@@ -81,55 +84,75 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/:id/events', {
     sse: { kind: 'only' },
     schema: {
+      operationId: 'streamJobEvents',
       tags: TAGS,
       summary: 'Server-sent events: the job\'s state on every change, until it finishes',
       description: 'Each event (progress, then one done) carries the job as the status route answers it; its id is the job\'s version. ' +
-        'Reconnect with Last-Event-ID: only a newer state is sent. A comment line keeps idle streams open.',
+        'Reconnect with Last-Event-ID: only a newer state is sent. A comment line keeps idle streams open. ' +
+        'A user may hold JOB_EVENTS_MAX_PER_USER streams open (429 STREAM_LIMIT with Retry-After past them; poll the status instead).',
       params: IdParams,
       headers: JobEventsHeaders,
       produces: ['text/event-stream'],
-      response: { 200: Type.Unsafe({ description: 'text/event-stream: events "progress" and "done", each a job as GET /v1/jobs/:id answers it' }), ...errors(400, 401, 404) }
+      response: { 200: Type.Unsafe({ description: 'text/event-stream: events "progress" and "done", each a job as GET /v1/jobs/:id answers it' }), ...errors(400, 401, 404, 429) }
     }
   }, async (request, reply) => {
-    const first = await visibleJob(request, request.params.id)
+    // The slot first: a refused stream costs no read.
+    const release = jobStreamSlots.take(request.auth.userId.toHexString())
+    if (release === null) {
+      throw Object.assign(codedError(429, 'STREAM_LIMIT', 'Too many job event streams are open; close one, or poll GET /v1/jobs/:id meanwhile'), {
+        headers: { 'retry-after': String(config.JOB_POLL_RETRY_AFTER_S) }
+      })
+    }
+    whenClosed(reply, release)
+    let first: JobRecord
+    try {
+      first = await visibleJob(request, request.params.id)
+    } catch (err) {
+      release()
+      throw err
+    }
     const lastSeen = Number(request.headers['last-event-id'] ?? 0)
     await stream(request, reply, first, lastSeen)
   })
 
-  /** Sends each state newer than the last one sent, re-reading the row on every announcement, in order. */
+  /** Runs `done` when the stream closes, or now if the client has gone already (its close has passed). */
+  function whenClosed (reply: FastifyReply, done: () => void): void {
+    reply.sse.onClose(done)
+    if (!reply.sse.isConnected) done()
+  }
+
+  /** Sends each state newer than the last one sent, in order, from the process's one read per change (jobFeed). */
   async function stream (request: FastifyRequest, reply: FastifyReply, first: JobRecord, lastSeen: number): Promise<void> {
     let sent = lastSeen
-    let reading = Promise.resolve()
-    let unsubscribe = () => {}
+    let sending = Promise.resolve()
+    let unwatch = () => {}
     const send = async (job: JobRecord) => {
       if (job.version > sent && reply.sse.isConnected) {
         sent = job.version
         await reply.sse.send({ id: String(job.version), event: unfinished(job) ? 'progress' : 'done', data: present(job) })
       }
       if (!unfinished(job)) {
-        unsubscribe()
+        unwatch()
         reply.sse.close()
       }
     }
-    const reread = () => {
-      reading = reading.then(async () => {
-        const job = await jobStore.get(request.auth.agencyId, first.id)
-        if (job !== null) await send(job)
-      }).catch((err: unknown) => request.log.warn({ err }, 'job events: could not read the job'))
-    }
     reply.sse.keepAlive()
-    unsubscribe = jobEvents.subscribe(first.id, reread)
-    reply.sse.onClose(() => unsubscribe())
+    unwatch = jobFeed.watch(first.agencyId, first.id, (job) => {
+      sending = sending.then(() => send(job)).catch((err: unknown) => request.log.warn({ err }, 'job events: could not send'))
+    })
+    whenClosed(reply, () => unwatch())
     await send(first)
   }
 
   fastify.get('/:id/download', {
     schema: {
+      operationId: 'downloadJobFile',
       tags: TAGS,
       summary: 'The job\'s file (an export, or an import\'s rejected rows), streamed',
       description: 'Answers the file with its content type, Content-Disposition file name and Content-Length. 404 NO_FILE while there is none; 410 FILE_EXPIRED after the retention.',
       params: IdParams,
-      response: { 200: Type.Unsafe({ description: 'the file' }), ...errors(400, 401, 404) }
+      produces: [...FILE_TYPES],
+      response: { 200: Type.Unsafe({ description: 'the file' }), ...errors(400, 401, 404, 410) }
     }
   }, async (request, reply) => {
     const job = await visibleJob(request, request.params.id)

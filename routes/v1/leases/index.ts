@@ -2,7 +2,7 @@
 // drafts only), activation, termination, and the lease's balance.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
-import { errors, IdParams, Page } from '../../../schemas/common.ts'
+import { errors, IdempotencyHeaders, IdParams, Page } from '../../../schemas/common.ts'
 import { Lease, LeaseCreate, LeaseListQuery, LeasePatch, LeaseTermination } from '../../../schemas/lease.ts'
 import { presentLease } from '../../../plugins/app/repositories/leases.ts'
 import { toDate } from '../../../plugins/app/repositories/calendar.ts'
@@ -16,6 +16,7 @@ const leases: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/', {
     schema: {
+      operationId: 'listLeases',
       tags: ['leases'],
       summary: 'List leases, by keyset page',
       description: 'Filters: status, unitId, propertyId, tenantId, status+propertyId. Sorts: startDate, endDate, createdAt (prefix - for descending).',
@@ -32,7 +33,7 @@ const leases: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
-    schema: { tags: ['leases'], summary: 'One lease', params: IdParams, response: { 200: Lease, ...errors(400, 401, 404) } }
+    schema: { operationId: 'getLease', tags: ['leases'], summary: 'One lease', params: IdParams, response: { 200: Lease, ...errors(400, 401, 404) } }
   }, async (request) => {
     const { lease } = await leaseLifecycle.ref(request.auth.agencyId, new ObjectId(request.params.id))
     return presentLease(lease)
@@ -40,15 +41,17 @@ const leases: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/', {
     schema: {
+      operationId: 'createLease',
       tags: ['leases'],
       summary: 'Create a lease (manager): a draft, or active at once with activate: true',
+      headers: IdempotencyHeaders,
       body: LeaseCreate,
-      response: { 201: Lease, ...errors(400, 401, 403, 404, 409) }
+      response: { 201: Lease, ...errors(400, 401, 403, 404, 409, 422) }
     }
   }, async (request, reply) => {
     const { unitId, tenantIds, startDate, endDate, rent, deposit, dueDay, notes, activate } = request.body
     const start = toDate(startDate)
-    let lease = await leaseLifecycle.create(request.auth, {
+    const input = {
       unitId: new ObjectId(unitId),
       tenantIds: tenantIds.map((id) => new ObjectId(id)),
       startDate: start,
@@ -57,14 +60,22 @@ const leases: FastifyPluginAsyncTypebox = async (fastify) => {
       deposit: deposit ?? 0,
       dueDay: dueDay ?? Math.min(start.getUTCDate(), 28),
       notes
+    }
+    return await fastify.idempotency.created(request, reply, {
+      scope: 'leases.create',
+      status: 201,
+      async create (id) {
+        const lease = await leaseLifecycle.create(request.auth, id, input)
+        // A resumed create may find its lease activated already.
+        return presentLease(activate === true && lease.status === 'draft' ? await leaseLifecycle.activate(request.auth, lease._id) : lease)
+      },
+      location: (lease) => `/v1/leases/${lease.id}`
     })
-    if (activate === true) lease = await leaseLifecycle.activate(request.auth, lease._id)
-    reply.code(201).header('location', `/v1/leases/${lease._id.toHexString()}`)
-    return presentLease(lease)
   })
 
   fastify.patch('/:id', {
     schema: {
+      operationId: 'updateLease',
       tags: ['leases'],
       summary: 'Change a lease (manager); startDate, deposit and dueDay only while it is a draft',
       params: IdParams,
@@ -82,6 +93,7 @@ const leases: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.delete('/:id', {
     schema: {
+      operationId: 'cancelLease',
       tags: ['leases'],
       summary: 'Cancel a draft lease (manager); an active lease is terminated instead',
       params: IdParams,
@@ -91,6 +103,7 @@ const leases: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/:id/activation', {
     schema: {
+      operationId: 'activateLease',
       tags: ['leases'],
       summary: 'Activate a draft lease (manager): claims the unit, schedules rent, raises the deposit',
       params: IdParams,
@@ -100,6 +113,7 @@ const leases: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/:id/termination', {
     schema: {
+      operationId: 'terminateLease',
       tags: ['leases'],
       summary: 'Terminate an active lease (manager) on a date (default today): frees the unit, stops rent',
       params: IdParams,
@@ -113,6 +127,7 @@ const leases: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/:id/balance', {
     schema: {
+      operationId: 'getLeaseBalance',
       tags: ['leases'],
       summary: 'What the lease owes: totals, credit and aging buckets',
       params: IdParams,

@@ -1,7 +1,7 @@
 // Maintenance requests: list, get, create, update, archive (DELETE keeps the history).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
-import { errors, IdParams, Page } from '../../../schemas/common.ts'
+import { errors, IdempotencyHeaders, IdParams, Page } from '../../../schemas/common.ts'
 import { MaintenanceRequest, MaintenanceRequestCreate, MaintenanceRequestListQuery, MaintenanceRequestPatch } from '../../../schemas/maintenance-request.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
 import { maintenanceEquals, maintenanceSort } from '../../../plugins/app/repositories/list-filters.ts'
@@ -45,6 +45,7 @@ const maintenanceRequests: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/', {
     schema: {
+      operationId: 'listMaintenanceRequests',
       tags: TAGS,
       summary: 'List maintenance requests (current by default), by keyset page',
       description: 'Filters: archived, status, priority, propertyId, assigneeId (one at a time, or status with priority). Sorts: reportedAt, priority (urgent first), updatedAt (prefix - for descending). updatedSince lists changes oldest first, archived included.',
@@ -62,7 +63,7 @@ const maintenanceRequests: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
-    schema: { tags: TAGS, summary: 'One maintenance request', params: IdParams, response: { 200: MaintenanceRequest, ...errors(400, 401, 404) } }
+    schema: { operationId: 'getMaintenanceRequest', tags: TAGS, summary: 'One maintenance request', params: IdParams, response: { 200: MaintenanceRequest, ...errors(400, 401, 404) } }
   }, async (request) => {
     const record = await repo.findById(request.auth.agencyId, new ObjectId(request.params.id))
     if (record === null) throw notFound()
@@ -71,11 +72,13 @@ const maintenanceRequests: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/', {
     schema: {
+      operationId: 'createMaintenanceRequest',
       tags: TAGS,
       summary: 'Report a maintenance request (manager)',
       description: 'propertyId: a current property; unitId: a current unit of it; tenantId: a tenant of the agency; assigneeId: an active user with the manager role or higher (else 409 ASSIGNEE_NOT_ELIGIBLE). reportedAt defaults to now and may not be in the future.',
+      headers: IdempotencyHeaders,
       body: MaintenanceRequestCreate,
-      response: { 201: MaintenanceRequest, ...errors(400, 401, 403, 404, 409) }
+      response: { 201: MaintenanceRequest, ...errors(400, 401, 403, 404, 409, 422) }
     }
   }, async (request, reply) => {
     const { agencyId } = request.auth
@@ -86,28 +89,33 @@ const maintenanceRequests: FastifyPluginAsyncTypebox = async (fastify) => {
     const unitId = idOrNull(body.unitId)
     const tenantId = idOrNull(body.tenantId)
     const assigneeId = idOrNull(body.assigneeId)
-    await checkProperty(agencyId, propertyId)
-    if (unitId !== null) await checkUnit(agencyId, propertyId, unitId)
-    if (tenantId !== null) await checkTenant(agencyId, tenantId)
-    if (assigneeId !== null) await checkAssignee(agencyId, assigneeId)
-
-    const record = await repo.create(agencyId, new ObjectId(), {
-      propertyId,
-      unitId,
-      tenantId,
-      title: body.title,
-      description: body.description,
-      priority: body.priority ?? 'normal',
-      status: body.status ?? 'open',
-      assigneeId,
-      reportedAt
+    return await fastify.idempotency.created(request, reply, {
+      scope: 'maintenance-requests.create',
+      status: 201,
+      async create (id) {
+        await checkProperty(agencyId, propertyId)
+        if (unitId !== null) await checkUnit(agencyId, propertyId, unitId)
+        if (tenantId !== null) await checkTenant(agencyId, tenantId)
+        if (assigneeId !== null) await checkAssignee(agencyId, assigneeId)
+        return presentMaintenanceRequest(await repo.create(agencyId, id, {
+          propertyId,
+          unitId,
+          tenantId,
+          title: body.title,
+          description: body.description,
+          priority: body.priority ?? 'normal',
+          status: body.status ?? 'open',
+          assigneeId,
+          reportedAt
+        }))
+      },
+      location: (maintenanceRequest) => `/v1/maintenance-requests/${maintenanceRequest.id}`
     })
-    reply.code(201).header('location', `/v1/maintenance-requests/${record._id.toHexString()}`)
-    return presentMaintenanceRequest(record)
   })
 
   fastify.patch('/:id', {
     schema: {
+      operationId: 'updateMaintenanceRequest',
       tags: TAGS,
       summary: 'Change a maintenance request (manager); its property and reportedAt are fixed',
       description: 'Moving to resolved stamps resolvedAt (kept if it was already resolved); any other status clears it. null removes the unit, tenant or assignee.',
@@ -139,7 +147,7 @@ const maintenanceRequests: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/:id', {
-    schema: { tags: TAGS, summary: 'Archive a maintenance request (manager); it stays readable', params: IdParams, response: { 200: MaintenanceRequest, ...errors(400, 401, 403, 404) } }
+    schema: { operationId: 'archiveMaintenanceRequest', tags: TAGS, summary: 'Archive a maintenance request (manager); it stays readable', params: IdParams, response: { 200: MaintenanceRequest, ...errors(400, 401, 403, 404) } }
   }, async (request) => {
     const record = await repo.archive(request.auth.agencyId, new ObjectId(request.params.id))
     if (record === null) throw notFound()

@@ -9,7 +9,7 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
   const store = fastify.notifications
 
   fastify.get('/', {
-    schema: { tags: ['notifications'], summary: 'My notifications (unread by default), newest first, by keyset page', querystring: NotificationListQuery, response: { 200: Page(Notification), ...errors(400, 401) } }
+    schema: { operationId: 'listNotifications', tags: ['notifications'], summary: 'My notifications (unread by default), newest first, by keyset page', querystring: NotificationListQuery, response: { 200: Page(Notification), ...errors(400, 401) } }
   }, async (request) => {
     const { unread, limit, cursor } = request.query
     return await store.list(request.auth.agencyId, request.auth.userId, { unread: unread ?? true, limit: limit ?? 25, cursor })
@@ -17,7 +17,7 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/:id/read', {
     config: { minRole: 'viewer' },
-    schema: { tags: ['notifications'], summary: 'Mark one of my notifications read', params: Type.Object({ id: ObjectIdString }, { additionalProperties: false }), body: NoBody, response: { 200: Notification, ...errors(400, 401, 404) } }
+    schema: { operationId: 'markNotificationRead', tags: ['notifications'], summary: 'Mark one of my notifications read', params: Type.Object({ id: ObjectIdString }, { additionalProperties: false }), body: NoBody, response: { 200: Notification, ...errors(400, 401, 404) } }
   }, async (request) => {
     const notification = await store.markRead(request.auth.agencyId, request.auth.userId, request.params.id)
     if (notification === null) throw fastify.httpErrors.notFound('No such notification')
@@ -26,7 +26,7 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/read', {
     config: { minRole: 'viewer' },
-    schema: { tags: ['notifications'], summary: 'Mark all my notifications read', body: NoBody, response: { 200: ReadAll, ...errors(401) } }
+    schema: { operationId: 'markAllNotificationsRead', tags: ['notifications'], summary: 'Mark all my notifications read', body: NoBody, response: { 200: ReadAll, ...errors(401) } }
   }, async (request) => ({ marked: await store.markAllRead(request.auth.agencyId, request.auth.userId) }))
 }
 

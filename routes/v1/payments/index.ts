@@ -2,8 +2,8 @@
 // and reverse. Amounts never change: reverse and record again.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
-import { errors, IdParams, Page } from '../../../schemas/common.ts'
-import { IdempotencyHeaders, Payment, PaymentCreate, PaymentListQuery, PaymentPatch, PaymentReversal } from '../../../schemas/payment.ts'
+import { errors, IdempotencyHeaders, IdParams, Page } from '../../../schemas/common.ts'
+import { Payment, PaymentCreate, PaymentListQuery, PaymentPatch, PaymentReversal } from '../../../schemas/payment.ts'
 import { presentPayment } from '../../../plugins/app/repositories/payments.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
 import { paymentEquals } from '../../../plugins/app/repositories/list-filters.ts'
@@ -13,6 +13,7 @@ const payments: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/', {
     schema: {
+      operationId: 'listPayments',
       tags: ['payments'],
       summary: 'List payments, by keyset page',
       description: 'Filters: leaseId, status, leaseId+status. Sorts: receivedAt, createdAt (prefix - for descending).',
@@ -29,7 +30,7 @@ const payments: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
-    schema: { tags: ['payments'], summary: 'One payment', params: IdParams, response: { 200: Payment, ...errors(400, 401, 404) } }
+    schema: { operationId: 'getPayment', tags: ['payments'], summary: 'One payment', params: IdParams, response: { 200: Payment, ...errors(400, 401, 404) } }
   }, async (request) => {
     const payment = await repos.payments.findById(request.auth.agencyId, new ObjectId(request.params.id))
     if (payment === null) throw fastify.httpErrors.notFound('No such payment')
@@ -38,6 +39,7 @@ const payments: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/', {
     schema: {
+      operationId: 'createPayment',
       tags: ['payments'],
       summary: 'Record a payment (manager); it settles the lease\'s oldest open charges, the rest is credit',
       description: 'Send an Idempotency-Key header to make retries safe: a replay answers the first response (with Idempotent-Replayed: true), concurrent duplicates record one payment, and the same key with a different body answers 422.',
@@ -48,26 +50,27 @@ const payments: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { leaseId, receivedAt, reference, ...rest } = request.body
     const input = { ...rest, leaseId: new ObjectId(leaseId), receivedAt: receivedAt === undefined ? new Date() : new Date(receivedAt), reference: reference ?? null }
-    const result = await idempotency.run(request.auth.agencyId, 'payments.create', request.headers['idempotency-key'], request.body,
-      async (paymentId, prepared) => ({ statusCode: 201, body: presentPayment(await money.recordPayment(prepared, paymentId)) }),
-      () => money.preparePayment(request.auth.agencyId, input))
-    const body = result.body as { id: string }
-    reply.code(result.statusCode as 201).header('location', `/v1/payments/${body.id}`)
-    if (result.replayed) reply.header('idempotent-replayed', 'true')
-    return body
+    return await idempotency.created(request, reply, {
+      scope: 'payments.create',
+      status: 201,
+      prepare: () => money.preparePayment(request.auth.agencyId, input),
+      create: async (paymentId, prepared) => presentPayment(await money.recordPayment(prepared, paymentId)),
+      location: (payment) => `/v1/payments/${payment.id}`
+    })
   })
 
   fastify.patch('/:id', {
-    schema: { tags: ['payments'], summary: 'Change a payment\'s method or reference (manager)', params: IdParams, body: PaymentPatch, response: { 200: Payment, ...errors(400, 401, 403, 404) } }
+    schema: { operationId: 'updatePayment', tags: ['payments'], summary: 'Change a payment\'s method or reference (manager)', params: IdParams, body: PaymentPatch, response: { 200: Payment, ...errors(400, 401, 403, 404, 409) } }
   }, async (request) => presentPayment(await money.amendPayment(request.auth.agencyId, new ObjectId(request.params.id), request.body)))
 
   fastify.post('/:id/reversal', {
     schema: {
+      operationId: 'reversePayment',
       tags: ['payments'],
       summary: 'Reverse a payment (manager): its charges reopen or take other payments\' credit; repeating is harmless',
       params: IdParams,
       body: PaymentReversal,
-      response: { 200: Payment, ...errors(400, 401, 403, 404) }
+      response: { 200: Payment, ...errors(400, 401, 403, 404, 409) }
     }
   }, async (request) => presentPayment(await money.reversePayment(request.auth.agencyId, new ObjectId(request.params.id), request.body.reason)))
 }

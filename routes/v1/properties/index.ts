@@ -1,7 +1,7 @@
 // Properties: list, get, create, update, archive (DELETE keeps the history).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
-import { errors, IdParams, Page } from '../../../schemas/common.ts'
+import { errors, IdempotencyHeaders, IdParams, Page } from '../../../schemas/common.ts'
 import { Property, PropertyCreate, PropertyListQuery, PropertyPatch } from '../../../schemas/property.ts'
 import { presentProperty } from '../../../plugins/app/repositories/properties.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
@@ -14,6 +14,7 @@ const properties: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/', {
     schema: {
+      operationId: 'listProperties',
       tags: ['properties'],
       summary: 'List properties (current by default), by keyset page',
       description: 'Filters: archived, city. Sorts: name, createdAt, updatedAt (prefix - for descending). updatedSince lists changes oldest first, archived included.',
@@ -30,7 +31,7 @@ const properties: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
-    schema: { tags: ['properties'], summary: 'One property', params: IdParams, response: { 200: Property, ...errors(400, 401, 404) } }
+    schema: { operationId: 'getProperty', tags: ['properties'], summary: 'One property', params: IdParams, response: { 200: Property, ...errors(400, 401, 404) } }
   }, async (request) => {
     const record = await repo.findById(request.auth.agencyId, new ObjectId(request.params.id))
     if (record === null) throw notFound()
@@ -38,15 +39,16 @@ const properties: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/', {
-    schema: { tags: ['properties'], summary: 'Create a property (manager)', body: PropertyCreate, response: { 201: Property, ...errors(400, 401, 403) } }
-  }, async (request, reply) => {
-    const record = await repo.create(request.auth.agencyId, new ObjectId(), request.body)
-    reply.code(201).header('location', `/v1/properties/${record._id.toHexString()}`)
-    return presentProperty(record)
-  })
+    schema: { operationId: 'createProperty', tags: ['properties'], summary: 'Create a property (manager)', headers: IdempotencyHeaders, body: PropertyCreate, response: { 201: Property, ...errors(400, 401, 403, 422) } }
+  }, async (request, reply) => fastify.idempotency.created(request, reply, {
+    scope: 'properties.create',
+    status: 201,
+    create: async (id) => presentProperty(await repo.create(request.auth.agencyId, id, request.body)),
+    location: (property) => `/v1/properties/${property.id}`
+  }))
 
   fastify.patch('/:id', {
-    schema: { tags: ['properties'], summary: 'Change a property (manager)', params: IdParams, body: PropertyPatch, response: { 200: Property, ...errors(400, 401, 403, 404) } }
+    schema: { operationId: 'updateProperty', tags: ['properties'], summary: 'Change a property (manager)', params: IdParams, body: PropertyPatch, response: { 200: Property, ...errors(400, 401, 403, 404) } }
   }, async (request) => {
     const record = await repo.update(request.auth.agencyId, new ObjectId(request.params.id), request.body)
     if (record === null) throw notFound()
@@ -54,7 +56,7 @@ const properties: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/:id', {
-    schema: { tags: ['properties'], summary: 'Archive a property (manager); it stays readable', description: 'A property with current units answers 409 PROPERTY_HAS_UNITS: archive its units first.', params: IdParams, response: { 200: Property, ...errors(400, 401, 403, 404, 409) } }
+    schema: { operationId: 'archiveProperty', tags: ['properties'], summary: 'Archive a property (manager); it stays readable', description: 'A property with current units answers 409 PROPERTY_HAS_UNITS: archive its units first.', params: IdParams, response: { 200: Property, ...errors(400, 401, 403, 404, 409) } }
   }, async (request) => {
     const id = new ObjectId(request.params.id)
     const currentUnits = await fastify.repos.units.countCurrentInProperty(request.auth.agencyId, id)

@@ -2,7 +2,7 @@
 // history leases refer to). Emails are stored and matched lowercase.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
-import { errors, IdParams, Page } from '../../../schemas/common.ts'
+import { errors, IdempotencyHeaders, IdParams, Page } from '../../../schemas/common.ts'
 import { Tenant, TenantCreate, TenantListQuery, TenantPatch } from '../../../schemas/tenant.ts'
 import { presentTenant } from '../../../plugins/app/repositories/tenants.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
@@ -16,6 +16,7 @@ const tenants: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/', {
     schema: {
+      operationId: 'listTenants',
       tags: ['tenants'],
       summary: 'List tenants (current by default), by keyset page',
       description: 'Filters: archived, email (exact, any case). Sorts: lastName, createdAt, updatedAt (prefix - for descending). updatedSince lists changes oldest first, archived included.',
@@ -32,7 +33,7 @@ const tenants: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
-    schema: { tags: ['tenants'], summary: 'One tenant', params: IdParams, response: { 200: Tenant, ...errors(400, 401, 404) } }
+    schema: { operationId: 'getTenant', tags: ['tenants'], summary: 'One tenant', params: IdParams, response: { 200: Tenant, ...errors(400, 401, 404) } }
   }, async (request) => {
     const record = await repo.findById(request.auth.agencyId, new ObjectId(request.params.id))
     if (record === null) throw notFound()
@@ -41,6 +42,7 @@ const tenants: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/:id/balance', {
     schema: {
+      operationId: 'getTenantBalance',
       tags: ['tenants'],
       summary: 'What the tenant owes across their leases: totals, credit and aging buckets',
       params: IdParams,
@@ -57,16 +59,20 @@ const tenants: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/', {
-    schema: { tags: ['tenants'], summary: 'Create a tenant (manager)', body: TenantCreate, response: { 201: Tenant, ...errors(400, 401, 403) } }
+    schema: { operationId: 'createTenant', tags: ['tenants'], summary: 'Create a tenant (manager)', headers: IdempotencyHeaders, body: TenantCreate, response: { 201: Tenant, ...errors(400, 401, 403, 422) } }
   }, async (request, reply) => {
     const { email, ...rest } = request.body
-    const record = await repo.create(request.auth.agencyId, new ObjectId(), { ...rest, ...(email !== undefined ? { email: normaliseEmail(email) } : {}) })
-    reply.code(201).header('location', `/v1/tenants/${record._id.toHexString()}`)
-    return presentTenant(record)
+    return await fastify.idempotency.created(request, reply, {
+      scope: 'tenants.create',
+      status: 201,
+      create: async (id) => presentTenant(await repo.create(request.auth.agencyId, id, { ...rest, ...(email !== undefined ? { email: normaliseEmail(email) } : {}) })),
+      location: (tenant) => `/v1/tenants/${tenant.id}`
+    })
   })
 
   fastify.patch('/:id', {
     schema: {
+      operationId: 'updateTenant',
       tags: ['tenants'],
       summary: 'Change a tenant (manager); null removes email, phone, dateOfBirth or notes',
       params: IdParams,
@@ -82,7 +88,7 @@ const tenants: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/:id', {
-    schema: { tags: ['tenants'], summary: 'Archive a tenant (manager); they stay readable', params: IdParams, response: { 200: Tenant, ...errors(400, 401, 403, 404) } }
+    schema: { operationId: 'archiveTenant', tags: ['tenants'], summary: 'Archive a tenant (manager); they stay readable', params: IdParams, response: { 200: Tenant, ...errors(400, 401, 403, 404) } }
   }, async (request) => {
     const record = await repo.archive(request.auth.agencyId, new ObjectId(request.params.id))
     if (record === null) throw notFound()

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { codedError } from '../../../plugins/app/error-handler.ts'
-import { errors, IdParams, Page } from '../../../schemas/common.ts'
+import { errors, IdempotencyHeaders, IdParams, Page } from '../../../schemas/common.ts'
 import { Unit, UnitCreate, UnitListQuery, UnitPatch } from '../../../schemas/unit.ts'
 import { presentUnit } from '../../../plugins/app/repositories/units.ts'
 import { pageOptions } from '../../../plugins/app/repositories/cursor.ts'
@@ -14,6 +14,7 @@ const units: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/', {
     schema: {
+      operationId: 'listUnits',
       tags: ['units'],
       summary: 'List units (current by default), by keyset page',
       description: 'Filters: archived, propertyId, status (propertyId and status together too). Sorts: label, createdAt, updatedAt, marketRent (prefix - for descending). updatedSince lists changes oldest first, archived included.',
@@ -30,7 +31,7 @@ const units: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
-    schema: { tags: ['units'], summary: 'One unit', params: IdParams, response: { 200: Unit, ...errors(400, 401, 404) } }
+    schema: { operationId: 'getUnit', tags: ['units'], summary: 'One unit', params: IdParams, response: { 200: Unit, ...errors(400, 401, 404) } }
   }, async (request) => {
     const record = await repo.findById(request.auth.agencyId, new ObjectId(request.params.id))
     if (record === null) throw notFound()
@@ -39,24 +40,32 @@ const units: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/', {
     schema: {
+      operationId: 'createUnit',
       tags: ['units'],
       summary: 'Create a unit in a current property (manager)',
       description: 'A label already used in the property answers 409 UNIT_LABEL_TAKEN.',
+      headers: IdempotencyHeaders,
       body: UnitCreate,
-      response: { 201: Unit, ...errors(400, 401, 403, 404, 409) }
+      response: { 201: Unit, ...errors(400, 401, 403, 404, 409, 422) }
     }
   }, async (request, reply) => {
     const { agencyId } = request.auth
     const propertyId = new ObjectId(request.body.propertyId)
-    const property = await fastify.repos.properties.findById(agencyId, propertyId)
-    if (property === null || property.archived) throw fastify.httpErrors.notFound(`No current property ${request.body.propertyId} in this agency`)
-    const record = await repo.create(agencyId, new ObjectId(), { ...request.body, propertyId })
-    reply.code(201).header('location', `/v1/units/${record._id.toHexString()}`)
-    return presentUnit(record)
+    return await fastify.idempotency.created(request, reply, {
+      scope: 'units.create',
+      status: 201,
+      prepare: () => fastify.repos.properties.findById(agencyId, propertyId),
+      create: async (id, property) => {
+        if (property === null || property.archived) throw fastify.httpErrors.notFound(`No current property ${request.body.propertyId} in this agency`)
+        return presentUnit(await repo.create(agencyId, id, { ...request.body, propertyId }))
+      },
+      location: (unit) => `/v1/units/${unit.id}`
+    })
   })
 
   fastify.patch('/:id', {
     schema: {
+      operationId: 'updateUnit',
       tags: ['units'],
       summary: 'Change a unit (manager); its property cannot change',
       params: IdParams,
@@ -70,7 +79,7 @@ const units: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/:id', {
-    schema: { tags: ['units'], summary: 'Archive a unit (manager); it stays readable. A unit with an active lease is not archived', params: IdParams, response: { 200: Unit, ...errors(400, 401, 403, 404, 409) } }
+    schema: { operationId: 'archiveUnit', tags: ['units'], summary: 'Archive a unit (manager); it stays readable. A unit with an active lease is not archived', params: IdParams, response: { 200: Unit, ...errors(400, 401, 403, 404, 409) } }
   }, async (request) => {
     const unitId = new ObjectId(request.params.id)
     if (await fastify.repos.leases.activeOnUnit(request.auth.agencyId, unitId) !== null) {

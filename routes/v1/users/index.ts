@@ -6,7 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { ObjectId } from 'mongodb'
-import { errors, IdParams, Page } from '../../../schemas/common.ts'
+import { errors, IdempotencyHeaders, IdParams, Page } from '../../../schemas/common.ts'
 import { Tokens } from '../../../schemas/auth.ts'
 import { PasswordChange, User, UserCreate, UserListQuery, UserPatch } from '../../../schemas/user.ts'
 import { presentUser } from '../../../plugins/app/repositories/users.ts'
@@ -43,6 +43,7 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/', {
     schema: {
+      operationId: 'listUsers',
       tags: ['users'],
       summary: 'List the agency\'s staff, by keyset page',
       description: 'Filters: role, status (together or alone). Sorts: name, createdAt (prefix - for descending). updatedSince lists changes oldest first.',
@@ -59,7 +60,7 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/me', {
-    schema: { tags: ['users'], summary: 'The caller\'s own user', response: { 200: User, ...errors(401, 404) } }
+    schema: { operationId: 'getCurrentUser', tags: ['users'], summary: 'The caller\'s own user', response: { 200: User, ...errors(401, 404) } }
   }, async (request) => {
     const record = await repo.findById(request.auth.agencyId, request.auth.userId)
     if (record === null) throw notFound()
@@ -67,7 +68,7 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
-    schema: { tags: ['users'], summary: 'One user', params: IdParams, response: { 200: User, ...errors(400, 401, 404) } }
+    schema: { operationId: 'getUser', tags: ['users'], summary: 'One user', params: IdParams, response: { 200: User, ...errors(400, 401, 404) } }
   }, async (request) => {
     const record = await repo.findById(request.auth.agencyId, new ObjectId(request.params.id))
     if (record === null) throw notFound()
@@ -77,33 +78,41 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/', {
     config: { minRole: 'admin' },
     schema: {
+      operationId: 'createUser',
       tags: ['users'],
       summary: 'Add a staff member (admin; only the owner adds admins; nobody adds an owner)',
       description: 'The email is stored lowercase and must not belong to another user of this agency (409 EMAIL_TAKEN); accounts the same email may have at other agencies make no difference.',
+      headers: IdempotencyHeaders,
       body: UserCreate,
-      response: { 201: User, ...errors(400, 401, 403, 409) }
+      response: { 201: User, ...errors(400, 401, 403, 409, 422) }
     }
   }, async (request, reply) => {
     const { email, name, role, password } = request.body
     await authorise(request, null, { role })
-    const now = new Date()
-    const record: UserRecord = {
-      _id: new ObjectId(), agencyId: request.auth.agencyId, email: normaliseEmail(email), name, role, status: 'active',
-      passwordHash: await fastify.passwords.hash(password), sessionVersion: 0, createdAt: now, updatedAt: now
-    }
-    try {
-      await repo.create(record)
-    } catch (err) {
-      if (isDuplicateKey(err)) throw codedError(409, 'EMAIL_TAKEN', 'This agency already has a user with this email')
-      throw err
-    }
-    reply.code(201).header('location', `/v1/users/${record._id.toHexString()}`)
-    return presentUser(record)
+    return await fastify.idempotency.created(request, reply, {
+      scope: 'users.create',
+      status: 201,
+      async create (id) {
+        const now = new Date()
+        const record: UserRecord = {
+          _id: id, agencyId: request.auth.agencyId, email: normaliseEmail(email), name, role, status: 'active',
+          passwordHash: await fastify.passwords.hash(password), sessionVersion: 0, createdAt: now, updatedAt: now
+        }
+        try {
+          return presentUser(await repo.create(record))
+        } catch (err) {
+          if (isDuplicateKey(err)) throw codedError(409, 'EMAIL_TAKEN', 'This agency already has a user with this email')
+          throw err
+        }
+      },
+      location: (user) => `/v1/users/${user.id}`
+    })
   })
 
   fastify.patch('/:id', {
     config: { minRole: 'admin' },
     schema: {
+      operationId: 'updateUser',
       tags: ['users'],
       summary: 'Change a user\'s name, role or status (admin)',
       description: 'Nobody changes their own role or status; the owner\'s account is changed by the owner only, never its role or status; only the owner makes, changes or disables admins; the owner role is never granted (403 FORBIDDEN). A new role or status ends the user\'s access tokens on every instance within seconds (401 TOKEN_REVOKED; after a role change a refresh gives a token with the new role); disabling also ends their refresh tokens. 409 CONFLICT if the user\'s role changed while the request ran.',
@@ -125,6 +134,7 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.delete('/:id', {
     config: { minRole: 'admin' },
     schema: {
+      operationId: 'disableUser',
       tags: ['users'],
       summary: 'Disable a user (admin): they can no longer log in, and their sessions end',
       description: 'Not yourself, not the owner; only the owner disables admins (403 FORBIDDEN). Disabling a disabled user answers it unchanged; PATCH status active enables again.',
@@ -145,6 +155,7 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/me/password', {
     config: { minRole: 'viewer' },
     schema: {
+      operationId: 'changePassword',
       tags: ['users'],
       summary: 'Change the caller\'s password; every session ends and a new token pair answers',
       description: 'A wrong current password answers 403 INVALID_CURRENT_PASSWORD; wrong guesses are limited like logins (429 TOO_MANY_FAILED_LOGINS, LOGIN_DELAYED). On success every token of the user is revoked (other devices must log in again) and this client continues with the returned pair.',
@@ -155,14 +166,14 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
     const { agencyId, userId } = request.auth
     const { currentPassword, newPassword } = request.body
     // Guessing the current password with a stolen access token is as limited as guessing it at login.
-    const throttled = `password-change:${userId.toHexString()}`
-    await fastify.loginThrottle.check(throttled, request.ip)
-    const me = await repo.findWithPassword(agencyId, userId)
-    if (!await fastify.passwords.verify(me?.passwordHash, currentPassword) || me === null) {
-      await fastify.loginThrottle.failed(throttled, request.ip)
-      throw codedError(403, 'INVALID_CURRENT_PASSWORD', 'The current password is not right')
-    }
-    await fastify.loginThrottle.succeeded(throttled, request.ip)
+    const agency = agencyId.toHexString()
+    const proof = await fastify.loginThrottle.attempt(`password-change:${userId.toHexString()}`, request.ip, agency, async () => {
+      const me = await repo.findWithPassword(agencyId, userId)
+      // One user is all the accounts this name has: a success forgets its failures.
+      return await fastify.passwords.verify(me?.passwordHash, currentPassword) && me !== null ? { me, agencies: [agency], allAccounts: true } : null
+    })
+    if (proof === null) throw codedError(403, 'INVALID_CURRENT_PASSWORD', 'The current password is not right')
+    const { me } = proof
     if (me.status !== 'active') throw codedError(403, 'ACCOUNT_DISABLED', 'This account is disabled; ask an administrator of your agency')
     const changed = await sessions.changeUser(agencyId, userId, { passwordHash: await fastify.passwords.hash(newPassword) })
     if (changed === null) throw notFound()

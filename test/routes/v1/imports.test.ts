@@ -1,7 +1,10 @@
 // Bulk imports through the real worker: good rows in, bad rows reported with
 // their reasons (the create route's validation), a second run adds nothing, and
-// files the import cannot take answer 400 before anything is queued.
+// files the import cannot take (bad CSV, beyond the row, field and size bounds)
+// answer 400 before anything is queued; the worker holds to the same bounds.
 import { test } from 'tap'
+import { once } from 'node:events'
+import { ObjectId } from 'mongodb'
 import { build } from '../../helper.ts'
 import { signup, staff, type Caller } from '../../support/session.ts'
 import { createProperty } from '../../support/portfolio.ts'
@@ -37,7 +40,7 @@ const PROPERTIES = [
 ].join('\n')
 
 test('imports', async (t) => {
-  const app = await build(t, { env: { HAVEN_ROLE: 'all', WORKER_POLL_INTERVAL_MS: '200', EXPORT_BATCH_SIZE: '10', IMPORT_MAX_BYTES: '4096', EXPORT_RATE_LIMIT_MAX: '200' } })
+  const app = await build(t, { env: { HAVEN_ROLE: 'all', WORKER_POLL_INTERVAL_MS: '200', EXPORT_BATCH_SIZE: '10', IMPORT_MAX_BYTES: '32768', IMPORT_MAX_ROWS: '100', EXPORT_RATE_LIMIT_MAX: '200' } })
   const owner = await signup(app, 'Import Agency')
   const other = await signup(app, 'Other Agency')
 
@@ -64,6 +67,17 @@ test('imports', async (t) => {
     t.match(rows[2]![1], /address.country must match pattern/)
     t.same(rows[1]!.slice(2), ['Bad Kind', 'castle', '4 High St', 'York', 'YO1 7HH', 'GB', ''], 'with the row as it was')
     t.equal((await other.get('/v1/properties')).json().items.length, 0, 'another agency sees none of them')
+  })
+
+  await t.test('the rejected-rows report neutralises cells a spreadsheet would run as a formula', async (t) => {
+    const csv = [
+      'name,kind,address.line1,address.city,address.postalCode,address.country,notes',
+      '"=HYPERLINK(""https://evil.example"",""open"")",castle,+1 Road,-City,@PC,GB,"\tcmd"'
+    ].join('\n')
+    const job = await runImport(owner, 'properties', csv)
+    t.match(job.result, { rows: 1, rejected: 1 })
+    const [, row] = csvRows((await owner.get(`/v1/jobs/${job.id}/download`)).rawPayload)
+    t.same(row!.slice(2), ['\'=HYPERLINK("https://evil.example","open")', 'castle', '\'+1 Road', '\'-City', '\'@PC', 'GB', '\'\tcmd'])
   })
 
   await t.test('the same file again creates nothing', async (t) => {
@@ -111,6 +125,21 @@ test('imports', async (t) => {
     t.same(emails, ['ada@example.test', null])
   })
 
+  await t.test('within the bounds: as many rows as IMPORT_MAX_ROWS, spare empty cells, long cells', async (t) => {
+    const job = await runImport(owner, 'tenants', `firstName,lastName,notes\n${'Cal,Bounds,,,,,,\n'.repeat(99)}Dee,Bounds,"${'n'.repeat(5_000)}"\n`)
+    t.match(job.result, { rows: 100, created: 2, existing: 98, rejected: 0 }, '100 rows of 8 fields under a header of 3')
+  })
+
+  await t.test('the worker holds to the same bounds: a stored file beyond them fails its job', async (t) => {
+    const upload = app.jobFiles.upload('wide.csv', 'text/csv', { agencyId: owner.agencyId, jobId: 'upload' })
+    upload.end(`firstName,lastName\nAnn,Lee\n${','.repeat(100_000)}\n`)
+    await once(upload, 'finish')
+    const params = { resource: 'tenants', uploadId: upload.id.toHexString(), fileName: 'wide.csv', rows: 2 }
+    const { job } = await app.jobStore.create(new ObjectId(owner.agencyId), new ObjectId(owner.userId), { type: 'import', task: 'run-import', params, maxAttempts: 1, priority: 0 })
+    const done = await waitForJob(owner, job.id)
+    t.match(done, { status: 'failed', error: { code: 'TOO_MANY_FIELDS' } })
+  })
+
   await t.test('files it cannot take answer 400, 413 or 403 and queue nothing', async (t) => {
     const before = (await app.pg.query('SELECT count(*)::int AS n FROM jobs')).rows[0].n
     const files = (await app.mongo.db!.collection('job_files.files').countDocuments({}))
@@ -119,7 +148,11 @@ test('imports', async (t) => {
       ['properties', '', 400, 'EMPTY_FILE'],
       ['properties', 'name,kind\n', 400, 'EMPTY_FILE'],
       ['tenants', 'firstName,lastName\n"unterminated,x\n', 400, 'INVALID_CSV'],
-      ['tenants', `firstName,lastName\n${'Ann,Lee\n'.repeat(600)}`, 413, 'PAYLOAD_TOO_LARGE'],
+      ['tenants', `firstName,lastName\n${'Ann,Lee\n'.repeat(5_000)}`, 413, 'PAYLOAD_TOO_LARGE'],
+      ['tenants', `firstName,lastName\n${'Ann,Lee\n'.repeat(101)}`, 400, 'TOO_MANY_ROWS'],
+      ['tenants', `firstName,lastName\nAnn,Lee\nBo,Lee,,,,,,\n`, 400, 'TOO_MANY_FIELDS'],
+      ['tenants', `firstName,lastName,email,phone,dateOfBirth,notes,a\nAnn,Lee\n`, 400, 'TOO_MANY_FIELDS'],
+      ['tenants', `firstName,notes\nAnn,"${'x'.repeat(16_385)}"\n`, 400, 'ROW_TOO_LARGE'],
       ['ledgers', 'a\n1\n', 400, 'VALIDATION_ERROR']
     ]
     for (const [resource, content, status, code] of cases) {
@@ -127,6 +160,10 @@ test('imports', async (t) => {
       t.equal(response.statusCode, status, `${resource}: ${code}`)
       t.equal(response.json().code, code)
     }
+    const wide = (await postImport(owner, 'tenants', 'firstName,lastName\nAnn,Lee\nBo,Lee,,,,,,\n')).json()
+    t.equal(wide.message, 'Line 3 holds more than 7 fields (the header\'s 2 and 5 spare)', 'the line and the bound')
+    const long = (await postImport(owner, 'tenants', `firstName,notes\nAnn,"${'x'.repeat(16_385)}"\n`)).json()
+    t.equal(long.message, 'Line 2 holds more than 16384 characters')
     const json = await owner.post('/v1/imports?resource=tenants', { firstName: 'A' })
     t.equal(json.statusCode, 415, 'not multipart')
     const viewer = await staff(app, owner, 'viewer')

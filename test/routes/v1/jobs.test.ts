@@ -8,7 +8,6 @@ import { testContext } from '../../helper.ts'
 import { signup } from '../../support/session.ts'
 import { exportJob, seedCharges, waitForJob } from '../../support/jobs.ts'
 import { TEST_WINDOW_MS, clearOfWindowEnd } from '../../support/rate-window.ts'
-import { codedError } from '../../../plugins/app/error-handler.ts'
 
 test('jobs', async (t) => {
   const context = await testContext(t)
@@ -126,7 +125,7 @@ test('jobs', async (t) => {
 
   await t.test('a task that always fails ends failed after its attempts, with its error', async (t) => {
     const upload = worker.jobFiles.upload
-    worker.jobFiles.upload = () => { throw codedError(507, 'STORAGE_FULL', 'the file store refused the export') }
+    worker.jobFiles.upload = () => { throw Object.assign(new Error('the file store refused the export'), { statusCode: 507, code: 'STORAGE_FULL' }) }
     t.teardown(() => { worker.jobFiles.upload = upload })
     const job = await exportJob(owner, { resource: 'payments', format: 'csv' })
     const retrying = await waitForJob(owner, job.id, (j) => j.status === 'queued' && j.retry.attempts === 1)

@@ -45,6 +45,11 @@ test('webhook URLs must be https on public addresses', async (t) => {
     t.equal(response.json().code, 'WEBHOOK_URL_REFUSED', url)
   }
   t.equal((await owner.get('/v1/agency/webhook')).statusCode, 404, 'nothing was stored')
+  // Which address a host resolves to is never said: that would map internal host names for anyone.
+  for (const url of ['https://localhost/hook', 'https://127.0.0.1/hook', 'https://10.1.2.3/x', 'https://[::1]/hook']) {
+    const { message } = (await owner.request({ method: 'PUT', url: '/v1/agency/webhook', payload: { url } })).json()
+    t.equal(message, 'The webhook host resolves to an address that is not allowed (only public addresses are)', `${url}: the address is not named`)
+  }
   for (const address of ['127.0.0.1', '10.0.0.1', '172.16.5.4', '192.168.0.1', '169.254.1.1', '100.64.0.1', '0.0.0.0', '::1', 'fe80::1', 'fc00::1', '::ffff:127.0.0.1', '::ffff:10.0.0.1']) {
     t.notOk(isPublicAddress(address), `${address} is refused`)
   }
@@ -73,7 +78,7 @@ test('webhooks are signed, retried, and delivered once per job and event', async
 
   const job = await waitForJob(owner, (await exportJob(owner, { resource: 'units', format: 'csv' })).id)
   t.equal(job.status, 'succeeded')
-  await waitFor('the refused delivery and its retry', () => hook.received.length >= 2)
+  await waitFor('the retried delivery', () => hook.received.length >= 2)
   const [refused, accepted] = hook.received as [Received, Received]
   t.equal(refused.headers['haven-webhook-id'], accepted.headers['haven-webhook-id'], 'the retry is the same event')
   const event = JSON.parse(accepted.body)
@@ -116,4 +121,31 @@ test('webhooks are signed, retried, and delivered once per job and event', async
     const quiet = await waitForJob(other, (await exportJob(other, { resource: 'units', format: 'csv' })).id)
     t.equal((await app.pg.query('SELECT count(*)::int AS n FROM webhook_deliveries WHERE job_id = $1', [quiet.id])).rows[0].n, 0, 'nor for an agency without one')
   })
+})
+
+test('a URL change and secret rotations at the same time: each changes only its own fields', async (t) => {
+  const app = await build(t)
+  const owner = await signup(app, 'Racing Agency')
+  const agencyId = new ObjectId(owner.agencyId)
+  const put = (url: string) => owner.request({ method: 'PUT', url: '/v1/agency/webhook', payload: { url } })
+  t.equal((await put('https://203.0.114.1/hooks')).statusCode, 201)
+
+  for (let round = 1; round <= 6; round++) {
+    const urls = Array.from({ length: 8 }, (_, i) => `https://203.0.114.1/hooks?round=${round}&put=${i}`)
+    const [rotation, ...changes] = await Promise.all([owner.post('/v1/agency/webhook/secret-rotation'), ...urls.map(put)])
+    t.same([rotation!.statusCode, ...changes.map((change) => change.statusCode)], [200, ...urls.map(() => 200)], `round ${round}: every request succeeds`)
+    const stored = await app.repos.agencies.findWebhook(agencyId)
+    t.equal(stored?.secret, rotation!.json().secret, `round ${round}: the rotated secret stays (no URL change wrote the old one back)`)
+    t.ok(urls.includes(stored!.url), `round ${round}: the URL is one of the changes`)
+  }
+
+  const before = (await app.repos.agencies.findWebhook(agencyId))!.secret
+  const rotations = await Promise.all(Array.from({ length: 5 }, async () => await owner.post('/v1/agency/webhook/secret-rotation')))
+  t.same(rotations.map((rotation) => rotation.statusCode), [200, 200, 200, 200, 200])
+  const secrets = rotations.map((rotation) => rotation.json().secret as string)
+  t.equal(new Set(secrets).size, 5, 'five new secrets')
+  const stored = (await app.repos.agencies.findWebhook(agencyId))!
+  t.ok(secrets.includes(stored.secret), 'the secret is one that was answered')
+  t.ok(secrets.includes(stored.previousSecret!), 'the previous secret is the one it replaced, another answered one (rotations did not each replace the same secret)')
+  t.not(stored.previousSecret, before)
 })

@@ -23,7 +23,7 @@ const webhook: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/', {
     config: { minRole: 'admin' },
-    schema: { tags: TAGS, summary: 'The agency\'s webhook (admin)', response: { 200: Webhook, ...errors(401, 403, 404) } }
+    schema: { operationId: 'getWebhook', tags: TAGS, summary: 'The agency\'s webhook (admin)', response: { 200: Webhook, ...errors(401, 403, 404) } }
   }, async (request) => {
     const settings = await fastify.repos.agencies.findWebhook(request.auth.agencyId)
     if (settings === null) throw notConfigured()
@@ -33,11 +33,12 @@ const webhook: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.put('/', {
     config: { minRole: 'admin' },
     schema: {
+      operationId: 'setWebhook',
       tags: TAGS,
       summary: 'Set the agency\'s webhook URL (admin); the first time, answers 201 with its secret',
       description: 'The URL must be https and resolve only to public addresses (400 WEBHOOK_URL_REFUSED otherwise).',
       body: WebhookPut,
-      response: { 200: Webhook, 201: Webhook, ...errors(400, 401, 403) }
+      response: { 200: Webhook, 201: Webhook, ...errors(400, 401, 403, 409) }
     }
   }, async (request, reply) => {
     const { settings, created } = await fastify.webhooks.configure(request.auth.agencyId, request.body.url)
@@ -47,7 +48,7 @@ const webhook: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/secret-rotation', {
     config: { minRole: 'admin' },
-    schema: { tags: TAGS, summary: 'Make a new signing secret (admin); the previous one also signs for 24 hours', body: NoBody, response: { 200: Webhook, ...errors(401, 403, 404) } }
+    schema: { operationId: 'rotateWebhookSecret', tags: TAGS, summary: 'Make a new signing secret (admin); the previous one also signs for 24 hours', body: NoBody, response: { 200: Webhook, ...errors(401, 403, 404, 409) } }
   }, async (request) => {
     const settings = await fastify.webhooks.rotateSecret(request.auth.agencyId)
     if (settings === null) throw notConfigured()
@@ -56,7 +57,7 @@ const webhook: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.delete('/', {
     config: { minRole: 'admin' },
-    schema: { tags: TAGS, summary: 'Remove the agency\'s webhook (admin)', response: { 204: { type: 'null' }, ...errors(401, 403, 404) } }
+    schema: { operationId: 'deleteWebhook', tags: TAGS, summary: 'Remove the agency\'s webhook (admin)', response: { 204: { type: 'null' }, ...errors(401, 403, 404) } }
   }, async (request, reply) => {
     if (!await fastify.repos.agencies.removeWebhook(request.auth.agencyId)) throw notConfigured()
     return reply.code(204).send(null)

@@ -1,0 +1,10 @@
+// @haven/client: Haven's API, typed from its OpenAPI document.
+export { createHavenClient, type HavenClient, type HavenClientOptions, type ItemOf, type ListPath, type ListQuery, type PageOf } from './client.ts'
+export { HavenError, SessionRevokedError, ok, type ErrorBody } from './errors.ts'
+export { FINISHED_STATUSES, isFinished, type FollowOptions, type Job, type JobFile, type WaitOptions } from './jobs.ts'
+export { type Lock } from './session.ts'
+export { readEvents, type ServerSentEvent, type SseState } from './sse.ts'
+export { indexedDbTokens, memoryTokens, type Tokens, type TokenStore } from './tokens.ts'
+export { DEFAULT_RETRY, type FetchLike, type RetryPolicy } from './transport.ts'
+export { verifyWebhook, WebhookSignatureError, type VerifyOptions, type WebhookFailure } from './webhooks.ts'
+export type { components, operations, paths } from './schema.ts'
