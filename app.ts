@@ -38,6 +38,7 @@ export function serverOptions (config: Config): FastifyServerOptions {
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     connectionTimeout: config.CONNECTION_TIMEOUT_MS,
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    pluginTimeout: config.PLUGIN_TIMEOUT_MS,
     bodyLimit: config.BODY_LIMIT_BYTES,
     return503OnClosing: true,
     // A resource's list is /v1/charges, and /v1/charges/ reaches the same route: one route

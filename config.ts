@@ -28,6 +28,7 @@ export const ConfigSchema = Type.Object({
   REQUEST_TIMEOUT_MS: Milliseconds(30_000, 'whole-request time limit'),
   CONNECTION_TIMEOUT_MS: Milliseconds(30_000, 'socket inactivity limit'),
   KEEP_ALIVE_TIMEOUT_MS: Milliseconds(72_000, 'idle keep-alive; above the load balancer idle timeout'),
+  PLUGIN_TIMEOUT_MS: Milliseconds(10_000, 'how long one plugin may take to start (Fastify\'s pluginTimeout); start-up fails past it'),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
 
   MONGODB_URL: Type.String({ minLength: 1, pattern: '^mongodb(\\+srv)?://', description: 'database name in the path' }),

@@ -7,10 +7,12 @@ import { SCENARIOS } from './scenarios/index.ts'
 import type { Scenario } from './scenarios/types.ts'
 
 export const USAGE = `usage: npm run bench -- [scenario…] [--scale XS|S|M|L] [--connections N] [--duration S] [--rounds N] [--warmup S]
-                     [--quick] [--seed N] [--database NAME] [--out DIR] [--reference] [--observability]
+                     [--quick] [--seed N] [--database NAME] [--out DIR] [--reference] [--observability] [--check]
 scenarios: ${SCENARIOS.map((s) => s.name).join(', ')} (default: all)
 --quick: scale XS, 2 connections, 2 rounds of 1 s, no warm-up (the test suite's smoke run)
 --reference: also write the report to bench/results/reference/ (committed; the README quotes it)
+--check: exit 1 unless the report follows its contract and every run was prepared and answered every
+         request 2xx (CI: whether the harness works, whatever the figures)
 --observability: what observability costs: Haven optimised (metrics and the report's aggregates), metrics-only
                  and observability-off in place of unoptimised
 --optimised-only: Haven as deployed only, no unoptimised run (for targets that are absolute or
@@ -30,6 +32,8 @@ export interface BenchOptions {
   observability: boolean
   /** no unoptimised run */
   optimisedOnly: boolean
+  /** fail unless every run was prepared and answered 2xx */
+  check: boolean
 }
 
 const DEFAULTS = { connections: 10, durationS: 10, rounds: 3, warmupS: 3 }
@@ -60,7 +64,8 @@ export function parseOptions (argv: string[]): BenchOptions {
       out: { type: 'string' },
       reference: { type: 'boolean', default: false },
       observability: { type: 'boolean', default: false },
-      'optimised-only': { type: 'boolean', default: false }
+      'optimised-only': { type: 'boolean', default: false },
+      check: { type: 'boolean', default: false }
     }
   })
   const base = values.quick ? QUICK : DEFAULTS
@@ -82,6 +87,7 @@ export function parseOptions (argv: string[]): BenchOptions {
     outDir: path.resolve(values.out ?? path.join(import.meta.dirname, 'results')),
     reference: values.reference,
     observability: values.observability,
-    optimisedOnly: values['optimised-only']
+    optimisedOnly: values['optimised-only'],
+    check: values.check
   }
 }

@@ -22,6 +22,7 @@ import type { StackUrls } from '../scripts/stack/service.ts'
 import { withDatabase } from '../test/support/databases.ts'
 import { measure, stopLoad, type LoadSettings } from './load.ts'
 import { parseOptions, type BenchOptions } from './options.ts'
+import { expectedRuns, reportProblems } from './report/check.ts'
 import type { BenchReport, BenchRun } from './report/contract.ts'
 import { gitCommit, mongoServer } from './report/facts.ts'
 import { describeMachine, writeReport } from './report/write.ts'
@@ -224,6 +225,17 @@ async function main (): Promise<void> {
       localMongo: mongodb.server === 'mongo-java-server'
     }, options.outDir, options.reference)
     log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${written.json}, ${written.markdown}, ${written.chart} (copy in ${written.datedDir})`)
+    if (options.check) {
+      const havenConfigs: Array<BenchRun['config']> = options.observability
+        ? ['optimised', 'metrics-only', 'observability-off']
+        : options.optimisedOnly ? ['optimised'] : ['optimised', 'unoptimised']
+      // The peer runs beside unoptimised Haven, not in the observability comparison.
+      const scenarios = options.observability ? options.scenarios.filter((s) => s.server !== 'peer-express') : options.scenarios
+      const problems = reportProblems(report, expectedRuns(scenarios, havenConfigs), options.load.rounds)
+      for (const problem of problems) log(`check: ${problem}`)
+      if (problems.length > 0) throw new Error(`check: ${problems.length} problem(s) in the report`)
+      log(`check: ${report.runs.length} runs, each prepared and answered 2xx`)
+    }
   } finally {
     killAll()
     // The dataset is left as a normal migration leaves it, whatever happened.

@@ -1,8 +1,9 @@
 // npm test: bring up the test stack (or use the *_URL servers given), build the
 // typed client (client/, whose tests import its build), migrate the
 // PostgreSQL template the test files clone, type-check while tap runs the files
-// (several at once, longest first: test-order.ts), stop the stack, and end with one
-// line "N passed, N failed" counted from tap's TAP output.
+// (several at once, longest first: test-order.ts), stop the stack, list the slowest
+// files (after a full run, every file's time goes to test/durations.json), and end with
+// one line "N passed, N failed" counted from tap's TAP output.
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { glob, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
@@ -13,10 +14,11 @@ import { ensureOpsTools } from './stack/ops-tools.ts'
 import { crossSlotErrors } from './stack/redis-cluster.ts'
 import { dropLeftoverDatabases, dropTemplate, prepareTemplate } from '../test/support/databases.ts'
 import { countResults } from './tap-summary.ts'
-import { durationsFrom, longestFirst, readDurations } from './test-order.ts'
+import { durationsFrom, longestFirst, readDurations, slowestFiles } from './test-order.ts'
 import { checkObserved, OBSERVED_DIR_VARIABLE } from '../test/support/observed-responses.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
+const SLOWEST_SHOWN = 10
 
 // Runs a command with its output kept for counting, and shown as it comes (echo) or kept.
 function run (command: string, args: string[], env: NodeJS.ProcessEnv = process.env, echo = true, cwd = root): Promise<{ code: number, output: string }> {
@@ -71,19 +73,21 @@ const args = process.argv.slice(2)
 // overrides, as does --jobs.
 const jobs = args.some((arg) => /^(-j|--jobs)/.test(arg)) ? [] : [`--jobs=${process.env.HAVEN_TEST_JOBS ?? availableParallelism() + 1}`]
 // Without files named: every file, longest first.
-const durationsFile = path.join(root, '.tap', 'durations.json')
+const durationsFile = path.join(root, 'test', 'durations.json')
 const everyFile = !args.some((arg) => !arg.startsWith('-'))
 const found: string[] = []
 if (everyFile) for await (const file of glob('test/**/*.test.ts', { cwd: root })) found.push(file)
-const files = longestFirst(found, await readDurations(durationsFile, path.join(root, 'test', 'durations.json')))
+const files = longestFirst(found, await readDurations(durationsFile))
 
 // test/cluster/ runs Haven's Redis tests again on the Redis Cluster; none may reach a node with keys across slots.
 const crossSlotBefore = urls.REDIS_CLUSTER_URL === undefined ? 0 : await crossSlotErrors(urls.REDIS_CLUSTER_URL)
 process.stderr.write('type-checking while the tests run…\n')
+const started = performance.now()
 const [typecheck, tests] = await Promise.all([
   run(bin('tsc'), ['--noEmit', '-p', '.'], process.env, false),
   run(bin('tap'), ['run', ...jobs, ...args, ...files], env)
 ])
+const tapSeconds = (performance.now() - started) / 1000
 process.stdout.write(typecheck.output)
 const crossSlot = urls.REDIS_CLUSTER_URL === undefined ? 0 : await crossSlotErrors(urls.REDIS_CLUSTER_URL) - crossSlotBefore
 
@@ -111,6 +115,10 @@ if (crossSlot > 0) {
 const line = `${counts.passed} passed, ${counts.failed} failed` + (counts.skipped > 0 ? `, ${counts.skipped} skipped` : '')
 await mkdir(path.join(root, '.tap'), { recursive: true })
 await writeFile(summaryFile, `${line}\n`)
-if (everyFile) await writeFile(durationsFile, `${JSON.stringify(durationsFrom(tests.output), null, 2)}\n`)
+const durations = durationsFrom(tests.output)
+// A full run's times order the next run (and are committed with the code for a fresh clone).
+if (everyFile) await writeFile(durationsFile, `${JSON.stringify(durations, null, 2)}\n`)
+process.stdout.write(`${Object.keys(durations).length} files in ${tapSeconds.toFixed(0)} s; the slowest${everyFile ? ' (every file\'s time is in test/durations.json)' : ''}:\n`)
+process.stdout.write(`${slowestFiles(durations, SLOWEST_SHOWN).join('\n')}\n`)
 process.stdout.write(`${line}\n`)
 process.exit(typecheck.code !== 0 || clientBuild.code !== 0 || crossSlot > 0 || contract.problems.length > 0 ? 1 : tests.code)

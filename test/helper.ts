@@ -15,6 +15,7 @@ import { indexes } from '../migrations/mongo/indexes.ts'
 import { createTestDatabase, dropTestDatabase, testDatabaseName, withDatabase } from './support/databases.ts'
 import { recordQueryCoverage, type Violation } from './support/query-coverage.ts'
 import { installSlotGuard, slotViolations } from './support/slot-guard.ts'
+import { PATIENCE_MS, waitFor } from './support/wait-for.ts'
 import { recordResponses } from './support/observed-responses.ts'
 
 export type App = Awaited<ReturnType<typeof buildApp>>
@@ -59,7 +60,18 @@ export async function testContext (t: Test): Promise<TestContext> {
     REDIS_CLUSTER: String(onCluster),
     REDIS_KEY_PREFIX: redisPrefix,
     PG_POOL_MAX: '4',
-    // The machine running the suite is busy by design; only the load-shedding test sheds.
+    // The machine running the suite is busy by design (two cores, other suites beside this
+    // one): start-up can take several times Fastify's 10 s per plugin, a server answers a
+    // ping later than the probes' second (two late pings would shed every request), and a
+    // query can wait longer than 2 s for one of the pool's four connections. Tests of those
+    // limits set them. Down is still down: a refused connection fails at once.
+    PLUGIN_TIMEOUT_MS: '120000',
+    HEALTH_PROBE_TIMEOUT_MS: '10000',
+    PG_CONNECT_TIMEOUT_MS: '30000',
+    // A dashboard cached in-process lives longer than a test takes (5 s would end between two
+    // reads of a busy machine); writes still invalidate it, which tests check. Tests of expiry set it.
+    CACHE_L1_TTL_MS: '600000',
+    // Only the load-shedding test sheds.
     PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0',
     PRESSURE_MAX_EVENT_LOOP_UTILIZATION: '0',
     JWT_SECRET: randomBytes(32).toString('base64url'),
@@ -72,24 +84,36 @@ export async function testContext (t: Test): Promise<TestContext> {
   const apps: App[] = []
   const coverage: Array<() => Violation[]> = []
   t.teardown(async () => {
-    await Promise.all(apps.map((app) => app.close()))
+    // Every step runs whatever an earlier one threw: an app or client left open would keep the
+    // file's process alive until tap's timeout, hiding the error that left it.
+    const problems: string[] = []
+    const step = async <T>(what: string, run: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await run()
+      } catch (err) {
+        problems.push(`${what}: ${(err as Error).message}`)
+        return undefined
+      }
+    }
+    await step('closing the apps', () => Promise.all(apps.map((app) => app.close())))
     const violations = coverage.flatMap((violationsOf) => violationsOf())
-    await mongo.db().dropDatabase()
-    await mongo.close()
-    await dropTestDatabase(pgBase, id)
-    const crossSlot = await withRedis(env, async (redis) => {
+    await step('dropping the MongoDB database', () => mongo.db().dropDatabase())
+    await step('closing the MongoDB client', () => mongo.close())
+    await step('dropping the PostgreSQL database', () => dropTestDatabase(pgBase, id))
+    const crossSlot = await step('deleting the Redis keys', () => withRedis(env, async (redis) => {
       await deleteKeys(redis, redisPrefix)
       return redis instanceof Cluster ? await slotViolations(redis) : []
-    })
+    })) ?? []
     // Every repository query of this file must be agency-scoped and index-served.
     if (violations.length > 0) {
-      throw new Error(`queries not served by a declared index, or not agency-scoped:\n${violations.map((v) => `  ${v.comment} ${JSON.stringify(v.shape)}: ${v.problem}`).join('\n')}`)
+      problems.push(`queries not served by a declared index, or not agency-scoped:\n${violations.map((v) => `  ${v.comment} ${JSON.stringify(v.shape)}: ${v.problem}`).join('\n')}`)
     }
     if (crossSlot.length > 0) {
       const shown = crossSlot.slice(0, 5).map((v) => `  ${v.what}: ${v.keys.map((key, i) => `${key} (slot ${v.slots[i]})`).join(', ')}`)
       if (crossSlot.length > shown.length) shown.push(`  … and ${crossSlot.length - shown.length} more`)
-      throw new Error(`Redis commands whose keys span hash slots (a Redis Cluster refuses them):\n${shown.join('\n')}`)
+      problems.push(`Redis commands whose keys span hash slots (a Redis Cluster refuses them):\n${shown.join('\n')}`)
     }
+    if (problems.length > 0) throw new Error(problems.join('\n'))
   })
 
   return {
@@ -111,10 +135,9 @@ export async function testContext (t: Test): Promise<TestContext> {
 }
 
 async function redisConnected (app: App): Promise<void> {
-  const connected = () => app.redis.status === 'ready' && (!(app.redis instanceof Cluster) || app.redis.nodes('master').every((node) => node.status === 'ready'))
-  for (const started = Date.now(); !connected(); await new Promise((resolve) => setTimeout(resolve, 20))) {
-    if (Date.now() - started > 15_000) throw new Error(`Redis not connected 15 s after the app started (status ${app.redis.status})`)
-  }
+  await waitFor('Redis connected after the app started', () =>
+    app.redis.status === 'ready' && (!(app.redis instanceof Cluster) || app.redis.nodes('master').every((node) => node.status === 'ready')),
+  { context: () => `status ${app.redis.status}` })
 }
 
 /** One app on fresh databases: the common case. */
@@ -123,12 +146,16 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<App> 
   return context.build(options)
 }
 
-/** A client of this file's Redis (or Redis Cluster) without its key prefix. */
-async function withRedis<T> (env: Env, use: (redis: Redis | Cluster) => Promise<T>): Promise<T> {
+/**
+ * A client of this file's Redis (or Redis Cluster) without its key prefix, as patient as a
+ * test's waits: on a busy machine a cluster answers CLUSTER SLOTS later than ioredis's 1 s.
+ */
+export async function withRedis<T> (env: Env, use: (redis: Redis | Cluster) => Promise<T>): Promise<T> {
   const target = redisTarget(loadConfig(env))
+  const patient = { connectTimeout: PATIENCE_MS, commandTimeout: PATIENCE_MS }
   const redis = target.mode === 'cluster'
-    ? new Cluster(target.nodes, { lazyConnect: true })
-    : new Redis(target.url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    ? new Cluster(target.nodes, { lazyConnect: true, slotsRefreshTimeout: PATIENCE_MS, redisOptions: patient })
+    : new Redis(target.url, { lazyConnect: true, maxRetriesPerRequest: 1, ...patient })
   try {
     await redis.connect()
     return await use(redis)

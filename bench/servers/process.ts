@@ -8,7 +8,8 @@ import net from 'node:net'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-const READY_TIMEOUT_MS = 60_000
+/** how long a server may take to answer its ready path; its plugins get as long to start (haven.ts) */
+export const READY_TIMEOUT_MS = 60_000
 const STOP_TIMEOUT_MS = 10_000
 const LOG_TAIL_LINES = 40
 /** Every server's whole output, for the post-mortem of a run (git-ignored, like the reports). */

@@ -30,7 +30,14 @@ public final class MongoServerLauncher {
         configureLogging();
         MongoBackend backend = options.file() == null ? new MemoryBackend() : new H2Backend(options.file());
         MongoServer server = new MongoServer(backend);
-        server.bind("127.0.0.1", options.port());
+        try {
+            server.bind("127.0.0.1", options.port());
+        } catch (Exception e) { // netty rethrows the BindException unchecked
+            // The server's threads would keep a JVM that listens on nothing alive; the stack
+            // would take it for a running server. Exit, so the failure shows at once.
+            System.err.println("MongoServerLauncher: cannot listen on 127.0.0.1:" + options.port() + ": " + e.getMessage());
+            System.exit(1);
+        }
         // shutdownNow drops client connections first; the graceful shutdown() would wait
         // for every pooled driver connection to close and hang the stop.
         Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownNow, "mongo-server-shutdown"));

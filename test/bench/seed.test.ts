@@ -2,16 +2,15 @@
 // counts match the plan, ids are unique and references resolve, the lease, unit and money
 // documents agree the way the application leaves them, and every document presents as a valid
 // API response. A seeded dataset serves a correct dashboard at once (no recount, no drift).
-// The demo agency is made through the API, with a login per role, once.
-import { test, type Test } from 'tap'
+// The demo agency: seed-demo.test.ts.
+import { test } from 'tap'
 import type { TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 import { createHash } from 'node:crypto'
 import { BSON, MongoClient, ObjectId, type Document } from 'mongodb'
-import { build, testContext, type App } from '../helper.ts'
-import { expectedDashboard, withoutClock } from '../support/dashboard-oracle.ts'
-import { leaseMoney, moneyProblems, type LeaseMoney } from '../support/money-invariants.ts'
-import { signup } from '../support/session.ts'
+import { testContext } from '../helper.ts'
+import { dashboardMatches } from '../support/dashboard-oracle.ts'
+import { moneyProblems, type LeaseMoney } from '../support/money-invariants.ts'
 import { migrationPool } from '../../migrations/index.ts'
 import { Agency } from '../../schemas/agency.ts'
 import { presentAgency } from '../../plugins/app/repositories/agencies.ts'
@@ -32,7 +31,6 @@ import { presentUnit } from '../../plugins/app/repositories/units.ts'
 import { User } from '../../schemas/user.ts'
 import { presentUser } from '../../plugins/app/repositories/users.ts'
 import { ensureDataset } from '../../scripts/seed/dataset.ts'
-import { DEMO_LOGINS, removeDemo, seedDemo } from '../../scripts/seed/demo.ts'
 import { GENERATORS } from '../../scripts/seed/generators.ts'
 import { BENCH_PASSWORD, scalePlan, SCALES, type ScaleName } from '../../scripts/seed/plan.ts'
 import { LONG_LEDGER_ITEMS } from '../../scripts/seed/ledger-history.ts'
@@ -167,15 +165,6 @@ test('every document presents as a valid API response', async (t) => {
   t.ok(property.createdAt instanceof Date && property.agencyId instanceof ObjectId && typeof property.archived === 'boolean', 'dates are Dates, ids ObjectIds, archived a boolean')
 })
 
-async function dashboardMatches (t: Test, app: App, email: string, password: string, agencyId: string, query = ''): Promise<void> {
-  const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password } })
-  t.equal(login.statusCode, 200, `${email} logs in`)
-  const response = await app.inject({ method: 'GET', url: `/v1/dashboard${query}`, headers: { authorization: `Bearer ${login.json().accessToken}` } })
-  t.equal(response.statusCode, 200)
-  const served = withoutClock(response.json())
-  t.same(served, await expectedDashboard(app, agencyId, served.period as string), `dashboard${query} as recomputed from the raw documents`)
-}
-
 test('a seeded dataset serves a correct dashboard at once, with no drift to repair', async (t) => {
   const context = await testContext(t)
   const client = new MongoClient(context.env.MONGODB_URL!)
@@ -204,44 +193,4 @@ test('a seeded dataset serves a correct dashboard at once, with no drift to repa
     const page = await app.inject({ method: 'GET', url, headers })
     t.ok(page.statusCode === 200 && page.json().items.length > 0, `GET ${url} lists seeded items`)
   }
-})
-
-test('the demo agency: made through the API, a login per role, a correct dashboard, created once', async (t) => {
-  const app = await build(t)
-  t.equal(await seedDemo(app), 'created')
-  t.equal(await seedDemo(app), 'exists', 'a second run changes nothing')
-
-  const [owner] = DEMO_LOGINS
-  const agencyId = (await app.repos.users.globalFindByEmailForLogin(owner!.email, 10)).find((user) => user.role === 'owner')!.agencyId
-  const db = app.mongo.db!
-  const written = await db.collection('users').findOne({ agencyId, role: 'owner' })
-  t.same(Object.keys(XS.users![0]!).sort(), Object.keys(written!).sort(), 'seeded users have the fields sign-up writes')
-  const count = (collection: string, filter: Document = {}) => db.collection(collection).countDocuments({ agencyId, ...filter })
-  t.equal(await count('properties'), 6)
-  t.equal(await count('units'), 30)
-  t.equal(await count('leases', { status: 'active' }), 25, 'active leases')
-  t.equal(await count('leases', { status: 'ended' }), 4, 'ended leases')
-  t.equal(await count('leases', { status: 'terminated' }), 1, 'a terminated lease')
-  const rents = await count('charges', { kind: 'rent' })
-  t.ok(rents > 100, `months of rent (${rents})`)
-  t.ok(await count('charges', { status: 'open', overdue: true }) > 0, 'some arrears')
-  t.ok(await count('payments', { status: 'reversed' }) === 1, 'a bounced payment')
-  t.equal(await count('maintenance_requests'), 9)
-
-  for (const login of DEMO_LOGINS) await dashboardMatches(t, app, login.email, login.password, agencyId.toHexString())
-  const leases = await db.collection('ledgers').find({ agencyId }, { projection: { _id: 1 } }).toArray()
-  const problems = (await Promise.all(leases.map(async (l) => moneyProblems(await leaseMoney(app, agencyId.toHexString(), l._id.toHexString()))))).flat()
-  t.same(problems, [], 'every lease\'s money agrees from every side')
-  t.same(await app.rollups.reconcile(agencyId), [], 'the summaries were kept right by the write path')
-
-  t.equal(await removeDemo(db), true, '--fresh removes it')
-  t.equal(await db.collection('units').countDocuments({ agencyId }) + await db.collection('agencies').countDocuments({ _id: agencyId }), 0, 'with everything of it')
-  t.equal(await seedDemo(app), 'created', 'and it is made again')
-})
-
-test('npm run dev seeds the demo only into an empty database', async (t) => {
-  const app = await build(t)
-  await signup(app, 'Someone Else Lettings')
-  t.equal(await seedDemo(app, { onlyIntoEmpty: true }), 'skipped')
-  t.equal(await app.mongo.db!.collection('agencies').countDocuments(), 1, 'nothing was added')
 })

@@ -112,7 +112,9 @@ test('npm run bench:users end to end: vegeta, Haven as deployed, a report', asyn
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  const killer = setTimeout(() => child.kill('SIGINT'), 150_000)
+  // Seeding, two servers starting and the run take a minute on a quiet machine: well below
+  // tap's limit for the file, and several times that on a busy one.
+  const killer = setTimeout(() => child.kill('SIGINT'), 240_000)
   const [code] = await once(child, 'exit') as [number | null]
   clearTimeout(killer)
   t.equal(code, 0, 'exits 0', { output })
@@ -123,8 +125,14 @@ test('npm run bench:users end to end: vegeta, Haven as deployed, a report', asyn
   const figures = Object.values(steady.byType)
   t.equal(steady.users, 10)
   t.ok(figures.reduce((sum, f) => sum + f.sent, 0) >= 5, 'requests were sent on schedule (10 users ÷ 5 s for 3 s)')
-  t.equal(figures.reduce((sum, f) => sum + f.errors + f.shed + f.limited, 0), 0, 'every one answered')
+  // Haven runs as deployed, load shedding on: on a machine without CPU to spare it may shed a
+  // request (503 with Retry-After, as designed). None may fail or be rate-limited.
+  t.equal(figures.reduce((sum, f) => sum + f.errors + f.limited, 0), 0, 'every one answered, none failed or limited')
+  t.ok(figures.reduce((sum, f) => sum + f.ok, 0) > 0, 'requests were served')
   t.equal(report.login.login?.ok, 10, 'each VU signed in once')
   t.ok(steady.memory.every((p) => p.alive && p.rssPeakMB > 0 && p.heapUsedPeakMB !== null), 'each process\'s memory was sampled')
-  t.match(await readFile(path.join(out, 'users-latest.md'), 'utf8'), /\| dashboard \| read \|/, 'users-latest.md has the table')
+  // Which request types a 3-second run reaches depends on how many requests it sent: each one sent has its row.
+  const markdown = await readFile(path.join(out, 'users-latest.md'), 'utf8')
+  t.match(markdown, /\| request \| kind \| sent \| ok \|/, 'users-latest.md has the table')
+  for (const [type, { sent }] of Object.entries(steady.byType)) if (sent > 0) t.match(markdown, new RegExp(`\\| ${type}( †)? \\| (read|write) \\| ${sent} \\|`), `users-latest.md has the row of ${type}`)
 })

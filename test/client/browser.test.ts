@@ -16,7 +16,8 @@ import { findExecutable } from '../../scripts/stack/process.ts'
 import { signup } from '../support/session.ts'
 import { csvRows } from '../support/jobs.ts'
 import { createProperty } from '../support/portfolio.ts'
-import { listening, until } from '../support/haven-client.ts'
+import { listening } from '../support/haven-client.ts'
+import { PATIENCE_MS, waitFor } from '../support/wait-for.ts'
 
 const root = path.resolve(import.meta.dirname, '..', '..')
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
@@ -83,6 +84,8 @@ test('a page using the built client signs in, exports, shows progress and downlo
     page.on('console', (message) => { if (message.type() === 'error' && !/status of 401/.test(message.text())) problems.push(`console error: ${message.text()}`) })
     page.on('pageerror', (err) => problems.push(`page error: ${err.message}`))
   }
+  // Playwright's own 30 s for every wait (navigation, selectors) is short for a busy machine.
+  browser.setDefaultTimeout(PATIENCE_MS)
   const page = browser.pages()[0] ?? await browser.newPage()
   watch(page)
   const pageUrl = `${pages.origin}/?api=${encodeURIComponent(api)}`
@@ -91,12 +94,12 @@ test('a page using the built client signs in, exports, shows progress and downlo
   await page.fill('input[name=email]', owner.email)
   await page.fill('input[name=password]', owner.password)
   await page.click('form#signin button')
-  await page.waitForSelector('body[data-session="signed-in"]', { timeout: 30_000 })
+  await page.waitForSelector('body[data-session="signed-in"]')
 
-  const downloading = page.waitForEvent('download', { timeout: 60_000 })
+  const downloading = page.waitForEvent('download')
   await page.click('#export')
   const download = await downloading
-  await page.waitForSelector('body[data-export="downloaded"]', { timeout: 30_000 })
+  await page.waitForSelector('body[data-export="downloaded"]')
   const shown = await page.$$eval('#states li', (items) => items.map((item) => item.textContent))
   t.ok(shown.length >= 1, `the page showed the job's states: ${shown.join(' | ')}`)
   t.match(shown.at(-1), /^succeeded 25\/25 100%$/, 'the last state shown is the finished export')
@@ -131,8 +134,7 @@ test('a page using the built client signs in, exports, shows progress and downlo
   for (const tab of [page, second]) {
     await tab.evaluate(() => { window.calls = Promise.all([1, 2].map(async () => (await window.haven.GET('/v1/users/me')).response.status)) })
   }
-  await until(async () => held === 1 && ((await second.evaluate(async () => (await navigator.locks.query()).pending?.length ?? 0)) >= 1),
-    'one refresh on its way, the other tab waiting for the lock')
+  await waitFor('one refresh on its way, the other tab waiting for the lock', async () => held === 1 && ((await second.evaluate(async () => (await navigator.locks.query()).pending?.length ?? 0)) >= 1))
   release()
   for (const tab of [page, second]) t.same(await tab.evaluate(async () => await window.calls), [200, 200], 'both calls of the tab answered')
   t.equal(refreshes.length, 1, 'one refresh for two tabs')

@@ -14,7 +14,8 @@ import { build, testContext } from '../helper.ts'
 import { startTcpProxy } from '../support/tcp-proxy.ts'
 import { csvRows } from '../support/jobs.ts'
 import { uniqueEmail, PASSWORD } from '../support/session.ts'
-import { listening, recordingFetch, until, type Attempt } from '../support/haven-client.ts'
+import { listening, recordingFetch, type Attempt } from '../support/haven-client.ts'
+import { waitFor } from '../support/wait-for.ts'
 
 const address = { line1: '1 Client Street', city: 'Leeds', postalCode: 'LS1 1AA', country: 'GB' }
 
@@ -98,13 +99,13 @@ test('the client signs up, builds a portfolio, pays once through a lost answer, 
   // Awaited below; should the test fail first, their rejection at teardown is not an unhandled one.
   for (const waiting of [polled, followed]) waiting.catch(() => undefined)
   const polls = () => log.filter((a) => a.method === 'GET' && a.path === `/v1/jobs/${queued.id}`)
-  await until(() => polls().filter((a) => a.status === 304).length >= 2, 'two polls answered 304')
+  await waitFor('two polls answered 304', () => polls().filter((a) => a.status === 304).length >= 2)
   // The connections drop (a train goes into a tunnel): the stream comes back with Last-Event-ID.
   const streams = () => log.filter((a) => a.path === `/v1/jobs/${queued.id}/events`)
-  await until(() => streams().length === 1, 'the event stream open')
+  await waitFor('the event stream open', () => streams().length === 1)
   proxy.cut()
   proxy.restore()
-  await until(() => streams().some((a) => a.status === 200 && a.lastEventId !== null), 'the event stream reopened with Last-Event-ID')
+  await waitFor('the event stream reopened with Last-Event-ID', () => streams().some((a) => a.status === 200 && a.lastEventId !== null))
   // Now a worker runs it.
   await context.build({ env: { ...shared, HAVEN_ROLE: 'worker', WORKER_POLL_INTERVAL_MS: '200', JOB_PROGRESS_INTERVAL_MS: '1', EXPORT_BATCH_SIZE: '10' } })
   const done = await polled
@@ -131,7 +132,7 @@ test('the client signs up, builds a portfolio, pays once through a lost answer, 
   t.same(rows.slice(1).map((row) => row[nameColumn]), names, 'the file holds every property')
 
   // The webhook of the finished export, verified as a receiver would.
-  await until(() => hook.received.length > 0, 'the webhook delivered')
+  await waitFor('the webhook delivered', () => hook.received.length > 0)
   const delivery = hook.received[0]!
   t.ok(await verifyWebhook({ signature: delivery.signature, body: delivery.body, secret }), 'the signature verifies with the secret')
   const refused = async (options: Partial<Parameters<typeof verifyWebhook>[0]>) => await verifyWebhook({ signature: delivery.signature, body: delivery.body, secret, ...options }).then(() => 'accepted', (err: { reason: string }) => err.reason)
@@ -146,7 +147,7 @@ test('the client signs up, builds a portfolio, pays once through a lost answer, 
   const newSecret = rotated.secret!
   const again = ok(await haven.POST('/v1/exports', { body: { resource: 'tenants', format: 'csv' } }))
   t.equal((await haven.waitForJob(again.id)).status, 'succeeded')
-  await until(() => hook.received.length > 1, 'the second webhook delivered')
+  await waitFor('the second webhook delivered', () => hook.received.length > 1)
   const second = hook.received[1]!
   t.equal(second.signature.split(',').filter((part) => part.startsWith('v1=')).length, 2, 'signed with both secrets')
   t.ok(await verifyWebhook({ signature: second.signature, body: second.body, secret }), 'the previous secret still verifies')
@@ -177,7 +178,7 @@ test('concurrent 401s spend the single-use refresh token once, also across two c
   await store.set({ ...signedIn, accessToken: 'no-longer-valid' })
 
   const calls = [first, first, first, second, second, second].map((client) => client.GET('/v1/users/me'))
-  await until(async () => refreshesAsked === 1 && (await navigator.locks.query()).pending!.length >= 1, 'one refresh on its way, the other client waiting for the lock')
+  await waitFor('one refresh on its way, the other client waiting for the lock', async () => refreshesAsked === 1 && (await navigator.locks.query()).pending!.length >= 1)
   release()
   const answers = await Promise.all(calls)
   t.same(answers.map((answer) => answer.response.status), [200, 200, 200, 200, 200, 200], 'every call answered, with the new token')

@@ -4,9 +4,9 @@
 // is back, and another node going away does not disturb it.
 process.env.HAVEN_TEST_REDIS = 'cluster'
 const { test } = await import('tap')
-const { setTimeout: sleep } = await import('node:timers/promises')
 const { testContext } = await import('../helper.ts')
 const { redisProxy } = await import('../support/redis-proxy.ts')
+const { waitFor } = await import('../support/wait-for.ts')
 
 test('a cluster subscriber follows its channel\'s node, and says when it loses and regains it', async (t) => {
   const context = await testContext(t)
@@ -27,14 +27,11 @@ test('a cluster subscriber follows its channel\'s node, and says when it loses a
   })
   subscriber.on('message', (_channel, message) => received.push(message))
 
-  /** Publishes until the subscriber has the message (or the deadline passes). */
-  const delivered = async (message: string): Promise<boolean> => {
-    for (const started = Date.now(); Date.now() - started < 15_000; await sleep(50)) {
-      await publisher.redisPublish(channel, message).catch(() => 0)
-      if (received.includes(message)) return true
-    }
-    return false
-  }
+  /** Publishes until the subscriber has the message. */
+  const delivered = async (message: string): Promise<boolean> => await waitFor(`"${message}" delivered`, async () => {
+    await publisher.redisPublish(channel, message).catch(() => 0)
+    return received.includes(message)
+  })
   t.ok(await delivered('first'), 'subscribed on the channel\'s node, after following MOVED there if it started elsewhere')
   t.equal(await publisher.redisPublish(channel, 'counted'), 1, 'SPUBLISH found the subscriber on the channel\'s node: it delivers there before it answers')
 
@@ -55,9 +52,8 @@ test('a cluster subscriber follows its channel\'s node, and says when it loses a
 
   const subscriptions = count('subscribed')
   owner.proxy.cut()
-  for (const started = Date.now(); count('close') === closes && Date.now() - started < 10_000;) await sleep(50)
+  await waitFor('the subscriber to say it lost its node', () => count('close') > closes)
   t.equal(count('close'), closes + 1, 'its node unreachable: the subscriber says so')
-  await sleep(500)
   owner.proxy.restore()
   t.ok(await delivered('back'), 'messages arrive again once the node is back')
   t.ok(count('subscribed') > subscriptions, 'after it said ready and was subscribed again')

@@ -21,6 +21,21 @@ test('defaults apply and values are coerced', async (t) => {
   t.notOk('SOMETHING_ELSE' in config, 'unrelated environment variables are not kept')
 })
 
+test('PLUGIN_TIMEOUT_MS is how long a plugin may take to start', async (t) => {
+  const Fastify = (await import('fastify')).default
+  const { serverOptions } = await import('../../app.ts')
+  t.equal(loadConfig(valid).PLUGIN_TIMEOUT_MS, 10_000, 'Fastify\'s own 10 s unless set')
+  const startWith = async (pluginTimeoutMs: number) => {
+    const app = Fastify({ ...serverOptions(loadConfig({ ...valid, LOG_LEVEL: 'silent', PLUGIN_TIMEOUT_MS: String(pluginTimeoutMs) })) })
+    void app.register(async () => { await new Promise((resolve) => setTimeout(resolve, 200)) })
+    const outcome = await app.ready().then(() => 'started', (err: { code?: string }) => err.code)
+    await app.close().catch(() => undefined) // a start that failed fails its close the same way
+    return outcome
+  }
+  t.equal(await startWith(50), 'FST_ERR_PLUGIN_TIMEOUT', 'a plugin slower than the limit stops start-up')
+  t.equal(await startWith(60_000), 'started', 'a slow start within the limit is a start')
+})
+
 test('a bad or missing value is one line naming the variable', async (t) => {
   t.throws(() => loadConfig({ ...valid, PORT: 'eighty' }), new ConfigError('Invalid configuration: PORT must be integer (got "eighty")'))
   t.throws(() => loadConfig({ ...valid, MONGODB_URL: undefined }), new ConfigError("Invalid configuration: MONGODB_URL must have required property 'MONGODB_URL' (it is not set)"))

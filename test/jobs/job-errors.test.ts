@@ -6,7 +6,8 @@ import { test } from 'tap'
 import { MongoNetworkError } from 'mongodb'
 import { testContext } from '../helper.ts'
 import { signup } from '../support/session.ts'
-import { exportJob, until, waitForJob } from '../support/jobs.ts'
+import { exportJob, waitForJob } from '../support/jobs.ts'
+import { waitFor } from '../support/wait-for.ts'
 import { httpsReceiver } from '../support/https-receiver.ts'
 import { codedError } from '../../plugins/app/error-handler.ts'
 
@@ -47,7 +48,7 @@ test('a failed job shows our coded errors as they are, and nothing of a driver\'
       t.same(done.error, shown, 'the event stream')
 
       const delivered = () => receiver.received.map((body) => JSON.parse(body) as { data: { job: { id: string, error: unknown } } }).find((event) => event.data.job.id === job.id)
-      await until(() => delivered() !== undefined, 'the webhook arrives')
+      await waitFor('the webhook arrives', () => delivered() !== undefined)
       t.same(delivered()!.data.job.error, shown, 'the webhook')
 
       t.notOk([JSON.stringify(job), events, JSON.stringify(delivered())].some((text) => text.includes(INTERNAL)), 'no internal address reaches the client')

@@ -6,6 +6,7 @@ import { signup } from '../support/session.ts'
 import { leasedUnit } from '../support/portfolio.ts'
 import { leaseMoney, moneyProblems, settledLeaseMoney } from '../support/money-invariants.ts'
 import { crashOnce, taskHelpers, type CrashMoment } from '../support/crash.ts'
+import { waitFor } from '../support/wait-for.ts'
 import { repairLedgerProjections } from '../../jobs/repair-ledger-projections.ts'
 import type { App } from '../helper.ts'
 
@@ -79,8 +80,7 @@ test('a dirty mark that is never cleared costs a check of the documents it lists
   // The process "dies" before clearing the mark: the payment answered, its documents are written.
   const fault = crashOnce(app.repos.ledgers, 'markProjected', 'before')
   t.equal((await owner.post('/v1/payments', { leaseId: lease.id, amount: 4_000, method: 'cash' })).statusCode, 201)
-  for (let i = 0; i < 150 && !fault.crashed(); i++) await new Promise((resolve) => setTimeout(resolve, 100))
-  t.ok(fault.crashed(), 'the clearing was attempted after the response')
+  t.ok(await waitFor('the clearing after the response', () => fault.crashed()), 'the clearing was attempted after the response')
   const left = await leaseMoney(app, owner.agencyId, lease.id)
   t.not(left.ledger!.dirtySince, null, 'the mark stayed')
   t.same(moneyProblems(left), [], 'the money is right all the same')

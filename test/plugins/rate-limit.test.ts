@@ -2,6 +2,7 @@ import { test, type Test } from 'tap'
 import type { FastifyRequest } from 'fastify'
 import { build, testContext, type App } from '../helper.ts'
 import { TEST_WINDOW_MS, clearOfWindowEnd } from '../support/rate-window.ts'
+import { waitFor } from '../support/wait-for.ts'
 
 const WINDOW = String(TEST_WINDOW_MS)
 
@@ -15,18 +16,25 @@ async function twoInstances (t: Test, max: string): Promise<[App, App]> {
 
 /**
  * What an instance's limiter counts for an address, without counting a request
- * (increment: false reads the store), once it reaches `expected` or a deadline passes.
+ * (increment: false reads the store), once it reaches `expected`.
  */
 async function knownCount (app: App, address: string, expected: number): Promise<number> {
   const peek = app.createRateLimit()
   const request = { ip: address, routeOptions: { config: {} } } as unknown as FastifyRequest
   let current = 0
-  for (const started = Date.now(); Date.now() - started < 10_000; await new Promise((resolve) => setTimeout(resolve, 20))) {
+  return await waitFor(`the limiter to count ${expected} for ${address}`, async () => {
     const limit = await peek(request, { increment: false })
     current = limit.isAllowed ? 0 : limit.max - limit.remaining
-    if (current >= expected) break
-  }
-  return current
+    return current >= expected && current
+  }, { context: () => `counted ${current}` })
+}
+
+/**
+ * What Redis holds for a counter of the write-behind store (plugins/external/rate-limit) in
+ * this window: the requests every instance has flushed.
+ */
+async function flushed (app: App, key: string): Promise<number> {
+  return Number(await app.redis.get(`rate-limit:${key}:${Math.floor(Date.now() / TEST_WINDOW_MS)}`))
 }
 
 test('over the limit a client gets 429 with the RateLimit headers', async (t) => {
@@ -65,7 +73,7 @@ test('large limits are counted write-behind: shared through Redis within a flush
   const [a, b] = await twoInstances(t, '150')
   const from = { remoteAddress: '10.5.5.5' }
   for (let i = 0; i < 100; i++) await a.inject({ method: 'GET', url: '/docs/json', ...from })
-  t.equal(await knownCount(a, '10.5.5.5', 100), 100, 'A\'s flush (every 100 ms) has reached Redis')
+  t.ok(await waitFor('A\'s flush to reach Redis', async () => await flushed(a, 'ip:10.5.5.5') === 100), 'A\'s flush (every 100 ms) has reached Redis')
   // B learns the shared total when it flushes its own first request.
   t.equal((await b.inject({ method: 'GET', url: '/docs/json', ...from })).headers['ratelimit-remaining'], '149', 'answered at once from what B knows')
   t.equal(await knownCount(b, '10.5.5.5', 101), 101, 'B\'s flush brings back the shared total')
@@ -78,6 +86,7 @@ test('one flush carries many clients\' counts at once, wherever their keys live 
   const [a, b] = await twoInstances(t, '150')
   const addresses = Array.from({ length: 30 }, (_, i) => `10.8.0.${i + 1}`)
   for (const remoteAddress of addresses) for (let i = 0; i < 3; i++) await a.inject({ method: 'GET', url: '/docs/json', remoteAddress })
+  await waitFor('A\'s flush to reach Redis', async () => (await Promise.all(addresses.map((address) => flushed(a, `ip:${address}`)))).every((n) => n === 3))
   for (const remoteAddress of addresses) await b.inject({ method: 'GET', url: '/docs/json', remoteAddress })
   const known = await Promise.all(addresses.map((address) => knownCount(b, address, 4)))
   t.same(known, addresses.map(() => 4), 'B learnt each client\'s total: A\'s three and its own one')
@@ -112,10 +121,13 @@ test('an agency has one budget for all its users: adding users adds no capacity,
   const quiet = await signup(a, 'Quiet Agency')
   const statuses: number[] = []
   for (let i = 0; i < 100; i++) statuses.push((await members[i % members.length]!.get('/v1/agency')).statusCode)
-  await new Promise((resolve) => setTimeout(resolve, 300)) // one flush to Redis and its reply
+  // The agency's counter (a store of its own: its keys start with "-").
+  const agencyKey = `-agency:${owner.agencyId}`
+  await waitFor('A\'s flush to reach Redis', async () => await flushed(a, agencyKey) === 100)
   const viaB = (token: string) => b.inject({ method: 'GET', url: '/v1/agency', headers: { authorization: `Bearer ${token}` } })
   statuses.push((await viaB(owner.accessToken)).statusCode)
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  // Read on B's own connection, after its flush's reply: B has learnt the shared total.
+  await waitFor('B\'s flush and its reply', async () => await flushed(b, agencyKey) === 101)
   for (let i = 0; i < 25; i++) statuses.push((await viaB(members[i % members.length]!.accessToken)).statusCode)
   t.equal(statuses.filter((s) => s === 200).length, 120, 'the agency\'s 120 requests per window, across its users and instances')
   const refused = await viaB(members[1]!.accessToken)

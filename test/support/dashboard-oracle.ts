@@ -1,6 +1,7 @@
 // The dashboard computed the slow, obvious way: straight from the raw
 // documents, in the test, with none of the application's rollup code. Any
 // figure the summaries get wrong differs from this.
+import type { Test } from 'tap'
 import { ObjectId, type Document } from 'mongodb'
 import type { App } from '../helper.ts'
 
@@ -72,4 +73,14 @@ export function withoutClock (dashboard: Record<string, unknown>): Record<string
   const { generatedAt, ...rest } = dashboard
   void generatedAt
   return rest
+}
+
+/** Signs in and checks the dashboard served against the one recomputed from the raw documents. */
+export async function dashboardMatches (t: Test, app: App, email: string, password: string, agencyId: string, query = ''): Promise<void> {
+  const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password } })
+  t.equal(login.statusCode, 200, `${email} logs in`)
+  const response = await app.inject({ method: 'GET', url: `/v1/dashboard${query}`, headers: { authorization: `Bearer ${login.json().accessToken}` } })
+  t.equal(response.statusCode, 200)
+  const served = withoutClock(response.json())
+  t.same(served, await expectedDashboard(app, agencyId, served.period as string), `dashboard${query} as recomputed from the raw documents`)
 }

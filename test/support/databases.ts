@@ -6,6 +6,7 @@
 import pg from 'pg'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { migratePostgres, migrationPool } from '../../migrations/index.ts'
+import { waitFor } from './wait-for.ts'
 
 const TEST_DB_PREFIX = 'haven_t_'
 
@@ -76,15 +77,17 @@ const TEMPLATE_BUSY = '55006' // object_in_use: another clone of the template is
 
 export async function createTestDatabase (url: string, run: string, name: string): Promise<string> {
   await withAdmin(url, async (admin) => {
-    for (let attempt = 1; ; attempt++) {
+    // Files starting together take turns; on a busy machine one clone can take seconds.
+    await waitFor(`a turn to clone the template into ${name}`, async () => {
       try {
         await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${templateName(run)}"`)
-        return
+        return true
       } catch (err) {
-        if ((err as { code?: string }).code !== TEMPLATE_BUSY || attempt >= 50) throw err
-        await sleep(20 + Math.random() * 80)
+        if ((err as { code?: string }).code !== TEMPLATE_BUSY) throw err
+        await sleep(Math.random() * 80) // apart, so the waiting files do not all retry at once
+        return false
       }
-    }
+    })
   })
   return withDatabase(url, name)
 }

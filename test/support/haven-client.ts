@@ -2,7 +2,6 @@
 // a Haven app listening on a real port, and a fetch that records what the client
 // sent and what came back, attempt by attempt.
 import type { AddressInfo } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { FetchLike } from '../../client/dist/index.js'
 import type { App } from '../helper.ts'
 
@@ -50,14 +49,5 @@ export function recordingFetch (log: Attempt[], hold: (request: Request) => Prom
     attempt.replayed = response.headers.get('idempotent-replayed') === 'true'
     attempt.retryAfter = response.headers.get('retry-after')
     return response
-  }
-}
-
-/** Waits for a condition, with a generous bound (the machine is busy). */
-export async function until (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!await condition()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
-    await sleep(25)
   }
 }

@@ -1,11 +1,11 @@
-// Helpers for tests of background jobs: poll a job (or anything) until a condition holds
+// Helpers for tests of background jobs: poll a job until a condition holds
 // (generous deadlines: the machine is busy), read its file back, and seed many
 // rows quickly (documents shaped exactly as the repositories write them).
-import { setTimeout as sleep } from 'node:timers/promises'
 import { ObjectId, type Db } from 'mongodb'
 import { parse } from 'csv-parse/sync'
 import ExcelJS from 'exceljs'
 import type { Caller } from './session.ts'
+import { PATIENCE_MS, waitFor } from './wait-for.ts'
 
 export interface JobBody {
   id: string
@@ -23,26 +23,14 @@ export interface JobBody {
 
 export const FINISHED = ['succeeded', 'failed', 'cancelled', 'expired']
 
-export async function waitForJob (caller: Caller, id: string, until: (job: JobBody) => boolean = (job) => FINISHED.includes(job.status), timeoutMs = 60_000): Promise<JobBody> {
-  const deadline = Date.now() + timeoutMs
+export async function waitForJob (caller: Caller, id: string, until: (job: JobBody) => boolean = (job) => FINISHED.includes(job.status), timeoutMs = PATIENCE_MS): Promise<JobBody> {
   let last: JobBody | undefined
-  while (Date.now() < deadline) {
+  return await waitFor(`job ${id} in the expected state`, async () => {
     const response = await caller.get(`/v1/jobs/${id}`)
     if (response.statusCode !== 200) throw new Error(`GET /v1/jobs/${id} answered ${response.statusCode}: ${response.body}`)
     last = response.json() as JobBody
-    if (until(last)) return last
-    await sleep(50)
-  }
-  throw new Error(`job ${id} did not reach the expected state within ${timeoutMs} ms; last: ${JSON.stringify(last)}`)
-}
-
-/** Polls until the condition holds (every 50 ms, up to a generous bound for a busy machine). */
-export async function until (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!await condition()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
-    await sleep(50)
-  }
+    return until(last) && last
+  }, { timeoutMs, context: () => `last: ${JSON.stringify(last)}` })
 }
 
 export async function exportJob (caller: Caller, body: Record<string, unknown>): Promise<JobBody> {

@@ -3,6 +3,7 @@
 // double-counted cent shows as a mismatch.
 import { ObjectId } from 'mongodb'
 import type { App } from '../helper.ts'
+import { waitFor } from './wait-for.ts'
 
 export interface LeaseMoney {
   ledger: { totalCharged: number, totalPaid: number, outstanding: number, credit: number, version: number, dirtySince: Date | null } | null
@@ -48,14 +49,11 @@ export function moneyProblems (money: LeaseMoney): string[] {
 
 /**
  * The lease's money once its ledger's dirty mark is cleared: a change clears it
- * a moment after it answers (plugins/app/ledger/marks.ts). Polls, with a
- * deadline generous for a busy machine.
+ * a moment after it answers (plugins/app/ledger/marks.ts).
  */
-export async function settledLeaseMoney (app: App, agencyId: string, leaseId: string, timeoutMs = 15_000): Promise<LeaseMoney> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
+export async function settledLeaseMoney (app: App, agencyId: string, leaseId: string): Promise<LeaseMoney> {
+  return await waitFor(`lease ${leaseId}'s dirty mark cleared`, async () => {
     const money = await leaseMoney(app, agencyId, leaseId)
-    if (money.ledger === null || money.ledger.dirtySince === null || Date.now() > deadline) return money
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+    return (money.ledger === null || money.ledger.dirtySince === null) && money
+  })
 }

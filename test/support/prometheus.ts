@@ -8,9 +8,9 @@ import { once } from 'node:events'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { stringify } from 'yaml'
 import { freePort } from '../../bench/servers/process.ts'
+import { PATIENCE_MS, waitFor as waitForCondition } from './wait-for.ts'
 
 export const RULES_FILE = path.resolve(import.meta.dirname, '..', '..', 'deploy', 'prometheus', 'alerts.yml')
 
@@ -68,20 +68,13 @@ export async function startPrometheus (t: Test, options: { port?: number, target
   })
 
   const url = `http://127.0.0.1:${port}`
-  const waitFor = async <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs
+  const waitFor = async <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = PATIENCE_MS): Promise<T> => {
+    // Prometheus answers errors while it starts and while a query's series are still missing: asked again.
     let last: unknown
-    for (;;) {
+    return await waitForCondition(what, async () => {
       if (child.exitCode !== null) throw new Error(`prometheus exited (${child.exitCode}): ${log}`)
-      try {
-        const result = await check()
-        if (result !== undefined && result !== false) return result
-      } catch (err) {
-        last = err
-      }
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last === undefined ? '' : ` (last: ${String(last)})`}\n${log}`)
-      await sleep(250)
-    }
+      return await check().catch((err: unknown) => { last = err; return undefined })
+    }, { timeoutMs, intervalMs: 250, context: () => `${last === undefined ? '' : `last error: ${String(last)}\n`}${log}` })
   }
   await waitFor('prometheus to answer', async () => (await fetch(`${url}/-/ready`)).ok)
   return {

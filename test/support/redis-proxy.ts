@@ -3,9 +3,8 @@
 // A Redis Cluster needs one per node: its client connects to the addresses the
 // nodes announce, so each announced address is mapped to its node's proxy
 // (REDIS_CLUSTER_NAT_MAP, ioredis's natMap) and every connection passes a proxy.
-import { Cluster } from 'ioredis'
-import { redisTarget } from '../../config.ts'
-import type { Env } from '../helper.ts'
+import type { Cluster } from 'ioredis'
+import { withRedis, type Env } from '../helper.ts'
 import { proxyFor, startTcpProxy, type TcpProxy } from './tcp-proxy.ts'
 
 export interface RedisProxy {
@@ -20,15 +19,7 @@ export interface RedisProxy {
 
 /** The cluster's nodes as they announce themselves. */
 async function announcedNodes (env: Env): Promise<Array<{ host: string, port: number }>> {
-  const target = redisTarget({ REDIS_URL: env.REDIS_URL!, REDIS_CLUSTER: true, REDIS_CLUSTER_NAT_MAP: '' })
-  if (target.mode !== 'cluster') throw new Error('not a cluster')
-  const cluster = new Cluster(target.nodes, { lazyConnect: true })
-  try {
-    await cluster.connect()
-    return cluster.nodes('all').map(({ options }) => ({ host: options.host!, port: options.port! }))
-  } finally {
-    cluster.disconnect()
-  }
+  return await withRedis(env, async (cluster) => (cluster as Cluster).nodes('all').map(({ options }) => ({ host: options.host!, port: options.port! })))
 }
 
 export async function redisProxy (env: Env): Promise<RedisProxy> {

@@ -9,19 +9,12 @@ import { createProperty } from '../../support/portfolio.ts'
 import { cacheStats, operatorHeaders } from '../../support/operator.ts'
 import { proxyFor } from '../../support/tcp-proxy.ts'
 import { scrape } from '../../support/scrape.ts'
+import { waitFor } from '../../support/wait-for.ts'
 
 async function report (app: App, window = '1h') {
   const response = await app.inject({ method: 'GET', url: `/ops/performance?window=${window}`, headers: operatorHeaders(app) })
   if (response.statusCode !== 200) throw new Error(`/ops/performance answered ${response.statusCode}: ${response.body}`)
   return response.json()
-}
-
-async function waitFor (what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!await check()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
 }
 
 test('the report covers every instance: routes, query shapes, caches, processes and the costliest agencies', async (t) => {

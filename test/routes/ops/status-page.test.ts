@@ -16,6 +16,7 @@ import { findExecutable } from '../../../scripts/stack/process.ts'
 import { writeInterval } from '../../../plugins/app/ops-report/store.ts'
 import type { Interval } from '../../../plugins/app/ops-report/collector.ts'
 import { LATENCY_BUCKETS } from '../../../plugins/external/metrics.ts'
+import { PATIENCE_MS } from '../../support/wait-for.ts'
 
 // What the callbacks below use of the browser's globals (they run in the page, not here).
 interface Element { textContent: string | null, querySelector: (selector: string) => Element | null, children: ArrayLike<Element> }
@@ -78,6 +79,8 @@ test('the status page renders live figures and 24-hour charts from the report', 
     await browser.close()
     await rm(profile, { recursive: true, force: true })
   })
+  // Playwright's own 30 s for every wait (navigation, selectors) is short for a busy machine.
+  browser.setDefaultTimeout(PATIENCE_MS)
   const page = browser.pages()[0] ?? await browser.newPage()
   const problems: string[] = []
   page.on('console', (message) => { if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`) })
@@ -87,8 +90,8 @@ test('the status page renders live figures and 24-hour charts from the report', 
   const response = await page.goto(pageUrl)
   t.equal(response?.status(), 200, 'the page opens through the proxy')
   t.match(response?.headers()['content-security-policy'], /default-src 'none'; script-src 'self'/, 'its own CSP: nothing from elsewhere')
-  await page.waitForSelector('body[data-live="ready"][data-trends="ready"]', { timeout: 30_000 })
-  await page.waitForFunction(() => document.querySelectorAll('.chart canvas').length === 6, undefined, { timeout: 30_000 })
+  await page.waitForSelector('body[data-live="ready"][data-trends="ready"]')
+  await page.waitForFunction(() => document.querySelectorAll('.chart canvas').length === 6)
 
   const figures = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('.figure')].map((figure) =>
     [figure.querySelector('.label')!.textContent, figure.querySelector('.value')!.textContent])))

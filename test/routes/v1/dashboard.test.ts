@@ -12,6 +12,7 @@ import type { App } from '../../helper.ts'
 import { scrape } from '../../support/scrape.ts'
 import { cacheStats } from '../../support/operator.ts'
 import { prng } from '../../support/prng.ts'
+import { waitFor } from '../../support/wait-for.ts'
 
 const period = () => new Date().toISOString().slice(0, 7)
 const daysFromNow = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10)
@@ -108,10 +109,12 @@ test('agencies never see each other\'s figures, cached or not', async (t) => {
   t.same(await dashboardOf(b), before, 'a write to A leaves B\'s cached dashboard alone')
 })
 
-test('a write on one instance reaches another instance\'s cache within 100 ms', async (t) => {
+test('a write on one instance reaches another instance\'s cache through Redis', async (t) => {
   const context = await testContext(t)
-  const first = await context.build()
-  const second = await context.build()
+  // Cached entries outlive the test: only the write's message can refresh the second instance's.
+  const env = { CACHE_L1_TTL_MS: '3600000', CACHE_L2_TTL_MS: '3600000' }
+  const first = await context.build({ env })
+  const second = await context.build({ env })
   const owner = await signup(first, 'Two Instances')
   const onSecond = { ...owner, get: (url: string) => second.inject({ method: 'GET', url, headers: { authorization: `Bearer ${owner.accessToken}` } }) }
   const { lease } = await leasedUnit(owner, 'I1')
@@ -120,15 +123,18 @@ test('a write on one instance reaches another instance\'s cache within 100 ms', 
   t.equal((await onSecond.get('/v1/dashboard')).json().outstanding.total, cached.outstanding.total, 'the second instance serves it from its cache')
 
   await owner.post('/v1/payments', { leaseId: lease.id, amount: 4_000, method: 'cash' })
-  await new Promise((resolve) => setTimeout(resolve, 100))
-  t.equal((await onSecond.get('/v1/dashboard')).json().outstanding.total, cached.outstanding.total - 4_000, 'fresh within 100 ms')
+  t.ok(await waitFor('the second instance to serve the payment', async () =>
+    (await onSecond.get('/v1/dashboard')).json().outstanding.total === cached.outstanding.total - 4_000), 'fresh on the second instance')
 })
 
-test('with Redis down the dashboard answers from MongoDB within the cache budget, and the breaker shows it', async (t) => {
+test('with Redis down the dashboard answers from MongoDB without waiting on it, and the breaker shows it', async (t) => {
   const context = await testContext(t)
   const proxy = await redisProxy(context.env)
   t.teardown(() => proxy.close())
-  const app = await context.build({ env: { ...proxy.env, CACHE_OP_TIMEOUT_MS: '200', CACHE_L1_TTL_MS: '1', CACHE_BREAKER_RESET_MS: '60000' } })
+  // A Redis budget far above what a request takes, even on a busy machine: a request that
+  // waited on the cut Redis would take that long.
+  const budgetMs = 30_000
+  const app = await context.build({ env: { ...proxy.env, CACHE_OP_TIMEOUT_MS: String(budgetMs), CACHE_L1_TTL_MS: '1', CACHE_BREAKER_RESET_MS: '60000' } })
   const owner = await signup(app, 'No Redis')
   const { lease } = await leasedUnit(owner, 'R1')
   // Money from January 2025 on: the months asked for below are within the agency's range.
@@ -140,7 +146,7 @@ test('with Redis down the dashboard answers from MongoDB within the cache budget
     // A different month each time: every request misses L1 and tries Redis.
     const response = await owner.get(`/v1/dashboard?period=2025-${String(i + 1).padStart(2, '0')}`)
     t.equal(response.statusCode, 200)
-    t.ok(performance.now() - started < 1_000, `request ${i} did not hang on Redis`)
+    t.ok(performance.now() - started < budgetMs, `request ${i} did not wait on Redis`)
   }
   t.same(withoutClock((await owner.get('/v1/dashboard')).json()), await expectedDashboard(app, owner.agencyId, period()), 'still right')
   const stats = await cacheStats(app)
@@ -184,8 +190,8 @@ test('dashboard options, ETag, roles and cache statistics', async (t) => {
   t.equal((await owner.get('/ops/cache-stats')).statusCode, 404, 'instance-wide figures are the operator\'s, not an agency owner\'s')
   const stats = await cacheStats(app)
   const l1 = stats.caches.find((c: { cache: string }) => c.cache === 'dashboard-l1')
-  t.ok(l1.windows['1m'].requests >= 3)
-  t.ok(l1.windows['1m'].hit >= 1, 'the repeated reads hit')
+  t.ok(l1.windows['15m'].requests >= 3)
+  t.ok(l1.windows['15m'].hit >= 1, 'the repeated reads hit')
   t.match((await scrape(app)).body, /haven_cache_requests_total\{cache="dashboard-l1",result="hit"\} \d+/)
 })
 
@@ -194,7 +200,7 @@ test('a write swaps fresh figures in before it answers, so the next read hits an
   const owner = await signup(app, 'Warm')
   const { lease } = await leasedUnit(owner, 'W1')
   await owner.get('/v1/dashboard')
-  const stats = async () => (await cacheStats(app)).caches[0].windows['1m']
+  const stats = async () => (await cacheStats(app)).caches[0].windows['15m']
   const before = await stats()
   const payment = (await owner.post('/v1/payments', { leaseId: lease.id, amount: 137, method: 'cash' })).json()
   const read = (await owner.get('/v1/dashboard')).json()
@@ -205,9 +211,8 @@ test('a write swaps fresh figures in before it answers, so the next read hits an
   t.same(await app.dashboard.recentlyActive(new Date(Date.now() - 60_000)), [owner.agencyId])
   await app.mongo.db!.collection('agency_summaries').updateOne({ _id: new ObjectId(owner.agencyId) }, { $set: { properties: 42 } })
   await app.dashboardCache.invalidate(owner.agencyId)
-  await new Promise((resolve) => setTimeout(resolve, 300))
   await warmDashboards(app)({}, taskHelpers)
-  const warmed = (await cacheStats(app)).caches[0].windows['1m']
+  const warmed = (await cacheStats(app)).caches[0].windows['15m']
   t.equal((await owner.get('/v1/dashboard')).json().portfolio.properties, 42, 'the warmed dashboard is served')
-  t.equal((await cacheStats(app)).caches[0].windows['1m'].hit - warmed.hit, 1, 'from the cache')
+  t.equal((await cacheStats(app)).caches[0].windows['15m'].hit - warmed.hit, 1, 'from the cache')
 })

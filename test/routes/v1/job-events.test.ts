@@ -7,7 +7,8 @@ import { ObjectId } from 'mongodb'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { testContext, type App } from '../../helper.ts'
 import { signup, staff, type Caller } from '../../support/session.ts'
-import { exportJob, until } from '../../support/jobs.ts'
+import { exportJob } from '../../support/jobs.ts'
+import { waitFor } from '../../support/wait-for.ts'
 
 interface StreamEvent { event: string, id: number, job: { status: string, processed: number } }
 
@@ -70,7 +71,7 @@ test('a user and a process hold a bounded number of streams', async (t) => {
   const second = await openStream(t, base, owner, job.id)
   t.same([first.status, second.status], [200, 200], 'two streams for the user')
   t.match(first.headers.get('content-type'), /^text\/event-stream/)
-  await until(() => first.events.length > 0 && second.events.length > 0, 'the first events')
+  await waitFor('the first events', () => first.events.length > 0 && second.events.length > 0)
   t.match(first.events[0], { event: 'progress', job: { status: 'queued' } })
 
   const third = await openStream(t, base, owner, job.id)
@@ -86,16 +87,15 @@ test('a user and a process hold a bounded number of streams', async (t) => {
 
   first.close()
   // The server hears of the close when it next writes or reads the socket: poll until the slot is back.
-  let again: Stream | undefined
-  await until(async () => {
-    again = await openStream(t, base, owner, job.id)
-    return again.status === 200
-  }, 'a closed stream gives its slot back')
-  t.equal(again!.status, 200, 'the closed stream\'s slot is free again')
-  for (const stream of [second, colleagues, again!]) stream.close()
+  const again = await waitFor('a closed stream to give its slot back', async () => {
+    const stream = await openStream(t, base, owner, job.id)
+    return stream.status === 200 && stream
+  })
+  t.equal(again.status, 200, 'the closed stream\'s slot is free again')
+  for (const stream of [second, colleagues, again]) stream.close()
 
   // Refused or not found, a request holds no slot.
-  await until(async () => (await openStream(t, base, stranger, job.id)).status === 404, 'the slots are free')
+  await waitFor('the slots are free', async () => (await openStream(t, base, stranger, job.id)).status === 404)
   const open = await Promise.all([owner, owner, colleague].map(async (caller) => await openStream(t, base, caller, job.id)))
   t.same(open.map((stream) => stream.status), [200, 200, 200], 'none leaked: the process has its three slots again')
 })
@@ -110,7 +110,7 @@ test('a change is read once per process, whatever the number of streams on it', 
 
   const streams = await Promise.all(Array.from({ length: STREAMS }, async () => await openStream(t, base, owner, queued.id)))
   t.same(streams.map((stream) => stream.status), Array(STREAMS).fill(200))
-  await until(() => streams.every((stream) => stream.events.length > 0), 'every stream has its first event')
+  await waitFor('every stream has its first event', () => streams.every((stream) => stream.events.length > 0))
 
   // Count every read of this job's row from here on.
   const pool = app.pg.pool

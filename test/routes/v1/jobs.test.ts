@@ -7,6 +7,8 @@ import { ObjectId } from 'mongodb'
 import { testContext } from '../../helper.ts'
 import { signup } from '../../support/session.ts'
 import { exportJob, seedCharges, waitForJob } from '../../support/jobs.ts'
+import { TEST_WINDOW_MS, clearOfWindowEnd } from '../../support/rate-window.ts'
+import { codedError } from '../../../plugins/app/error-handler.ts'
 
 test('jobs', async (t) => {
   const context = await testContext(t)
@@ -62,7 +64,9 @@ test('jobs', async (t) => {
   })
 
   await t.test('export creation has its own stricter rate limit', async (t) => {
-    const limited = await context.build({ env: { HAVEN_ROLE: 'api', EXPORT_RATE_LIMIT_MAX: '3' } })
+    // Counted in a window aligned on the clock: a long one, clear of its end.
+    await clearOfWindowEnd()
+    const limited = await context.build({ env: { HAVEN_ROLE: 'api', EXPORT_RATE_LIMIT_MAX: '3', EXPORT_RATE_LIMIT_WINDOW_MS: String(TEST_WINDOW_MS) } })
     const caller = await signup(limited, 'Limited Agency')
     const statuses = []
     for (let i = 0; i < 5; i++) statuses.push((await caller.post('/v1/exports', { resource: 'units', format: 'csv', filters: { bedrooms: i } })).statusCode)
@@ -122,14 +126,14 @@ test('jobs', async (t) => {
 
   await t.test('a task that always fails ends failed after its attempts, with its error', async (t) => {
     const upload = worker.jobFiles.upload
-    worker.jobFiles.upload = () => { throw Object.assign(new Error('the file store refused the export'), { statusCode: 507, code: 'STORAGE_FULL' }) }
+    worker.jobFiles.upload = () => { throw codedError(503, 'DEPENDENCY_UNAVAILABLE', 'the file store refused the export') }
     t.teardown(() => { worker.jobFiles.upload = upload })
     const job = await exportJob(owner, { resource: 'payments', format: 'csv' })
     const retrying = await waitForJob(owner, job.id, (j) => j.status === 'queued' && j.retry.attempts === 1)
-    t.match(retrying, { error: { code: 'STORAGE_FULL' }, retry: { attempts: 1, maxAttempts: 2 } }, 'the first failure is retried, and says why')
+    t.match(retrying, { error: { code: 'DEPENDENCY_UNAVAILABLE' }, retry: { attempts: 1, maxAttempts: 2 } }, 'the first failure is retried, and says why')
     t.type(retrying.retry.nextAttemptAt, 'string')
     const failed = await waitForJob(owner, job.id, undefined, 60_000)
-    t.match(failed, { status: 'failed', error: { code: 'STORAGE_FULL', message: 'the file store refused the export' }, retry: { attempts: 2, maxAttempts: 2 } })
+    t.match(failed, { status: 'failed', error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'the file store refused the export' }, retry: { attempts: 2, maxAttempts: 2 } })
     const { rows } = await api.pg.query('SELECT attempts, max_attempts, last_error FROM graphile_worker.jobs WHERE key = $1', [`haven-job:${job.id}`])
     t.match(rows[0], { attempts: 2, max_attempts: 2, last_error: /the file store refused/ }, 'the queue holds it as permanently failed')
     const notes = (await owner.get('/v1/notifications')).json().items

@@ -6,11 +6,11 @@ import { createHmac } from 'node:crypto'
 import http from 'node:http'
 import { ObjectId } from 'mongodb'
 import type { AddressInfo } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { build, testContext } from '../../helper.ts'
 import { signup, staff } from '../../support/session.ts'
-import { exportJob, until, waitForJob } from '../../support/jobs.ts'
+import { exportJob, waitForJob } from '../../support/jobs.ts'
 import { isPublicAddress } from '../../../plugins/app/webhooks/address-guard.ts'
+import { waitFor } from '../../support/wait-for.ts'
 
 interface Received { headers: http.IncomingHttpHeaders, body: string }
 
@@ -35,7 +35,6 @@ function signatures (header: string): { t: number, v1: string[] } {
 }
 
 const sign = (secret: string, timestamp: number, body: string) => createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')
-
 
 test('webhook URLs must be https on public addresses', async (t) => {
   const app = await build(t)
@@ -79,7 +78,7 @@ test('webhooks are signed, retried, and delivered once per job and event', async
 
   const job = await waitForJob(owner, (await exportJob(owner, { resource: 'units', format: 'csv' })).id)
   t.equal(job.status, 'succeeded')
-  await until(() => hook.received.length >= 2, 'the retried delivery arrives')
+  await waitFor('the retried delivery', () => hook.received.length >= 2)
   const [refused, accepted] = hook.received as [Received, Received]
   t.equal(refused.headers['haven-webhook-id'], accepted.headers['haven-webhook-id'], 'the retry is the same event')
   const event = JSON.parse(accepted.body)
@@ -90,7 +89,9 @@ test('webhooks are signed, retried, and delivered once per job and event', async
   t.same(v1, [sign(secret, timestamp, accepted.body)], 'HMAC-SHA256 of "<timestamp>.<body>" with the agency\'s secret')
   t.ok(Math.abs(timestamp - Date.now() / 1000) < 120, 'a current timestamp')
 
-  await sleep(1_500)
+  // Once the delivery job has left the queue, nothing is left that could post it again.
+  await waitFor('the delivery job to leave the queue', async () =>
+    (await app.pg.query("SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE task_identifier = 'deliver-webhook'")).rows[0].n === 0)
   t.equal(hook.received.length, 2, 'an accepted event is never posted again')
   const { rows } = await app.pg.query('SELECT attempts, last_status, delivered_at FROM webhook_deliveries WHERE job_id = $1', [job.id])
   t.equal(rows.length, 1, 'one delivery per job and event')
@@ -104,7 +105,7 @@ test('webhooks are signed, retried, and delivered once per job and event', async
     t.not(rotated.secret, secret)
     t.type(rotated.previousSecretExpiresAt, 'string')
     const second = await waitForJob(owner, (await exportJob(owner, { resource: 'tenants', format: 'csv' })).id)
-    await until(() => hook.received.length >= 3, 'the delivery after the rotation arrives')
+    await waitFor('the delivery after the rotation', () => hook.received.length >= 3)
     const delivery = hook.received[2]!
     t.equal(JSON.parse(delivery.body).data.job.id, second.id)
     const { t: at, v1: both } = signatures(String(delivery.headers['haven-signature']))
